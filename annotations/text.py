@@ -1,0 +1,289 @@
+"""Text primitives for Arabic news reports: matching keys, tokens, proclitics, sentences.
+
+Offsets everywhere are Python str indices (code points) into the stored article body.
+The body is never normalized; normalization happens only in `match_key`, whose output
+is used for lookups and never mapped back to offsets.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from dataclasses import dataclass
+from operator import attrgetter
+
+import regex
+from camel_tools.utils.dediac import dediac_ar
+from camel_tools.utils.normalize import (
+    normalize_alef_ar,
+    normalize_alef_maksura_ar,
+    normalize_teh_marbuta_ar,
+)
+
+__all__ = [
+    "PROCLITICS",
+    "Token",
+    "match_key",
+    "proclitic_splits",
+    "sentences",
+    "strip_proclitics",
+    "token_at",
+    "tokenize",
+]
+
+TATWEEL = "\u0640"
+
+# Exactly the characters for which str.isspace() is true, so that tokens agree with
+# camel-tools, whose simple_word_tokenize splits words with str.split().
+_SPACE = "\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+# --- Matching keys -------------------------------------------------------------------------
+
+# dediac_ar removes only the harakat, shadda, sukun and dagger alef. Quranic annotation
+# marks, maddah and hamza marks left over after NFKC would still split keys that differ
+# only in vocalization, so they go too.
+_EXTRA_MARKS_RE = re.compile("[\u0610-\u061a\u0653-\u065f\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed]")
+
+# Invisible format characters (bidi marks, ZWJ/ZWNJ, BOM, soft hyphen) are common in text
+# pasted from the web and must not make two visually identical names differ.
+_FORMAT_RE = regex.compile(r"\p{Cf}")
+
+def match_key(text: str) -> str:
+    """The key used for every lookup (gazetteer, search, aliases); never stored as text."""
+    key = unicodedata.normalize("NFKC", text).casefold()
+    key = _strip_invisible(key)
+    # Casefolding and removals can leave sequences that compose differently; one more NFKC
+    # keeps match_key idempotent.
+    key = unicodedata.normalize("NFKC", key)
+    key = normalize_alef_ar(key)  # أ إ آ and alef wasla ٱ
+    key = normalize_alef_maksura_ar(key)
+    key = normalize_teh_marbuta_ar(key)
+    return " ".join(key.split())
+
+
+def _strip_invisible(text: str) -> str:
+    text = dediac_ar(text).replace(TATWEEL, "")
+    text = _EXTRA_MARKS_RE.sub("", text)
+    return _FORMAT_RE.sub("", text)
+
+
+# --- Tokens --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    index: int  # position in the list returned by tokenize()
+    start: int
+    end: int
+    text: str
+
+
+# Emoji sequences as in UTS #51 (and camel-tools), so that a flag, a skin-toned hand or a
+# ZWJ family stays one token. The base must be a symbol or punctuation: \p{Emoji} also
+# contains the digits 0-9, which belong in words.
+_EMOJI_ELEMENT = (
+    r"(?:\p{RI}\p{RI}"
+    r"|(?=[\p{P}\p{S}])\p{Emoji}(?:\p{EMod}|\uFE0F\u20E3?|[\U000E0020-\U000E007E]+\U000E007F)?)"
+)
+# Word characters are everything but whitespace, punctuation, symbols and invisible
+# controls (Cc, Cf), spelled positively because regex matches positive classes faster.
+_WORD_CHAR = r"[\p{L}\p{M}\p{N}\p{Co}\p{Cn}\p{Cs}]"
+# Invisible characters (a stray RLM, ZWJ, BOM, NUL) are kept only between word characters,
+# never at a word's edge or as a token of their own. These are the non-space Cc and Cf.
+_INVISIBLE = r"[\p{Cf}\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]"
+_TOKEN_RE = regex.compile(
+    rf"{_WORD_CHAR}+(?:{_INVISIBLE}+{_WORD_CHAR}+)*"  # letters, marks, digits, tatweel...
+    rf"|{_EMOJI_ELEMENT}(?:\u200D{_EMOJI_ELEMENT})*"  # one emoji sequence
+    r"|[\p{P}\p{S}]",  # any other punctuation or symbol, one character per token
+    regex.VERSION1,
+)
+
+# A frozen dataclass's __init__ sets each field through object.__setattr__, which is most
+# of tokenize()'s run time; writing the slots directly builds the same objects faster.
+_SET_FIELDS = (Token.index.__set__, Token.start.__set__, Token.end.__set__, Token.text.__set__)
+
+
+def tokenize(text: str) -> list[Token]:
+    """Word, punctuation and emoji tokens with exact code-point offsets.
+
+    Agrees with camel_tools' simple_word_tokenize except that invisible control and format
+    characters (Cc, Cf: RLM, ZWJ, BOM...) are not kept at the edges of a word or as tokens
+    of their own; together with whitespace they are the only characters left uncovered.
+    Numbers split at their separators: "1,500" is 1 | , | 500 and "3.5" is 3 | . | 5.
+    """
+    set_index, set_start, set_end, set_text = _SET_FIELDS
+    new = object.__new__
+    tokens = []
+    end = 0
+    for i, piece in enumerate(_TOKEN_RE.findall(text)):
+        # Only skipped characters lie between tokens and a token never starts with one,
+        # so the next occurrence of the token's text is the token.
+        start = text.find(piece, end)
+        end = start + len(piece)
+        token = new(Token)
+        set_index(token, i)
+        set_start(token, start)
+        set_end(token, end)
+        set_text(token, piece)
+        tokens.append(token)
+    return tokens
+
+
+def token_at(tokens: list[Token], offset: int) -> int | None:
+    """Position in `tokens` of the token containing `offset`, or None between tokens.
+
+    For the list returned by tokenize() this is also the token's `index`.
+    """
+    i = bisect.bisect_right(tokens, offset, key=attrgetter("start")) - 1
+    if i >= 0 and tokens[i].start <= offset < tokens[i].end:
+        return i
+    return None
+
+
+# --- Proclitics ----------------------------------------------------------------------------
+
+_CONJUNCTIONS = "وف"
+_PREPOSITIONS = "بكل"
+_ARTICLE = "ال"
+_MIN_STEM = 2  # letters; anything shorter is more likely part of the word (وزير, بيت...)
+
+
+def _proclitic_combinations() -> tuple[str, ...]:
+    forms = set()
+    for conj in ("", *_CONJUNCTIONS):
+        for prep in ("", *_PREPOSITIONS):
+            for article in ("", _ARTICLE):
+                # ل before the article swallows its alef: ل + الرقة = للرقة.
+                form = conj + ("لل" if prep == "ل" and article else prep + article)
+                if form:
+                    forms.add(form)
+    return tuple(sorted(forms, key=lambda f: (-len(f), f)))
+
+
+# Every separable proclitic sequence, longest first: و ف ب ك ل ال وال بال لل وبال ولل...
+PROCLITICS: tuple[str, ...] = _proclitic_combinations()
+
+
+def _letters(word: str) -> list[tuple[str, int]]:
+    """Each letter of `word` with the offset just after it and any marks attached to it.
+
+    Diacritics, tatweel and format characters belong to the letter before them, so that a
+    split after a vocalized proclitic (وَ) never separates the letter from its haraka.
+    """
+    letters: list[tuple[str, int]] = []
+    for i, ch in enumerate(word):
+        if ch == TATWEEL or unicodedata.category(ch) in ("Mn", "Mc", "Me", "Cf"):
+            if not letters:
+                return []  # a word starting with a bare mark has no proclitic
+            letters[-1] = (letters[-1][0], i + 1)
+        else:
+            letters.append((ch, i + 1))
+    return letters
+
+
+def _proclitic_cuts(prefix: str) -> list[tuple[int, bool]]:
+    """Letter counts after which a stem may start, each flagged if it ends a contracted لل.
+
+    Over-generates by design: morphology is unknown, so "والي" yields و | الي as well.
+    """
+    prefix = prefix.replace("\u0671", "ا")  # ٱل is the article written with alef wasla
+    cuts: list[tuple[int, bool]] = []
+    i = 0
+    if prefix[:1] and prefix[0] in _CONJUNCTIONS:
+        i = 1
+        cuts.append((i, False))
+    if prefix[i : i + 1] and prefix[i] in _PREPOSITIONS:
+        if prefix[i : i + 2] == "لل":
+            # Either ل + a stem starting with ل (للبنان = ل + لبنان) or the contraction
+            # ل + ال (للحديدة = ل + الحديدة); both are offered.
+            cuts += [(i + 1, False), (i + 2, True)]
+            return cuts
+        i += 1
+        cuts.append((i, False))
+    if prefix[i : i + 2] == _ARTICLE:
+        cuts.append((i + 2, False))
+    return cuts
+
+
+def _stem_cuts(letters: list[tuple[str, int]]) -> list[tuple[int, bool]]:
+    """The proclitic cuts that leave a stem of at least _MIN_STEM letters."""
+    prefix = "".join(ch for ch, _ in letters[:5])
+    return [(n, lamlam) for n, lamlam in _proclitic_cuts(prefix) if len(letters) - n >= _MIN_STEM]
+
+
+def proclitic_splits(word: str) -> list[int]:
+    """Offsets inside `word` (ascending, 0 < offset < len) where a span may start.
+
+    "والرقة" -> [1, 3]; "بالموصل" -> [1, 3]; "للحديدة" -> [1, 2]; "وَالرقة" -> [2, 4].
+    """
+    letters = _letters(word)
+    return [letters[n - 1][1] for n, _ in _stem_cuts(letters)]
+
+
+def strip_proclitics(key: str) -> list[str]:
+    """Candidate stems of a match key: the key itself first, then the rest longest first.
+
+    "والرقه" -> ["والرقه", "الرقه", "رقه"]. After لل the article is restored both ways the
+    contraction can arise: "للرقه" gives "الرقه" (ل + الرقه) and "للاذقيه" gives "اللاذقيه"
+    (ل + اللاذقيه, whose triple lam is written twice); junk candidates simply miss.
+    """
+    if not key:
+        return []
+    head = key.split(" ", 1)[0]  # proclitics attach to the first word only
+    letters = _letters(head)
+    stems: list[str] = []
+    for n, lamlam in _stem_cuts(letters):
+        rest = key[letters[n - 1][1] :]
+        if lamlam:
+            stems += [_ARTICLE + rest, _ARTICLE + key[letters[n - 2][1] :]]
+        stems.append(rest)
+    stems.sort(key=len, reverse=True)
+    return list(dict.fromkeys([key, *stems]))
+
+
+# --- Sentences -----------------------------------------------------------------------------
+
+_LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"  # what str.splitlines() splits on
+_CLOSERS = "»”’\"')]}›\ufd3f"
+_SENTENCE_END_RE = re.compile(rf"[.!?؟…۔]+[{re.escape(_CLOSERS)}]*|[{_LINE_BREAKS}]")
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans (start, end), trimmed of whitespace, in order, empty ones dropped.
+
+    Every non-space character lies in exactly one span. A sentence ends after . ! ? ؟ … ۔
+    (with any closing quotes or brackets) and at every line break.
+    """
+    spans = []
+    start = 0
+    for m in _SENTENCE_END_RE.finditer(text):
+        if m.group() == "." and not _ends_sentence(text, m.start()):
+            continue
+        spans.append(_trim(text, start, m.end()))
+        start = m.end()
+    spans.append(_trim(text, start, len(text)))
+    return [(a, b) for a, b in spans if a < b]
+
+
+def _ends_sentence(text: str, dot: int) -> bool:
+    """Whether a lone '.' at `dot` (not followed by a closer) ends a sentence."""
+    before = text[dot - 1] if dot > 0 else ""
+    after = text[dot + 1] if dot + 1 < len(text) else ""
+    if before.isdecimal() and after.isdecimal():
+        return False  # 3.5, ٣.٥
+    if after.isascii() and after.isalnum():
+        return False  # bbc.co.uk, U.N (the first dot)
+    # A single capital letter or a single Arabic letter is an initial or an abbreviation:
+    # U.N., J. Smith, د. (doctor).
+    single = dot < 2 or not text[dot - 2].isalnum()
+    return not (single and (("A" <= before <= "Z") or ("\u0621" <= before <= "\u064a")))
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return start, end

@@ -1,0 +1,16 @@
+from django.urls import path
+from django.views.generic import RedirectView
+
+from .views import articles, imports, spans
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="article_list"), name="home"),
+    path("articles/", articles.article_list, name="article_list"),
+    path("articles/<int:pk>/", articles.article_detail, name="article_detail"),
+    path("articles/<int:pk>/spans/", spans.span_create, name="span_create"),
+    path("spans/<int:pk>/", spans.span_detail, name="span_detail"),
+    path("spans/<int:pk>/label/", spans.span_update, name="span_update"),
+    path("spans/<int:pk>/delete/", spans.span_delete, name="span_delete"),
+    path("imports/", imports.import_new, name="import_new"),
+    path("imports/<int:pk>/", imports.import_detail, name="import_detail"),
+]

@@ -1,0 +1,93 @@
+"""A small cast for every test: an annotator, a teammate, an editor and a stranger."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+
+from annotations.models import Article, Corpus, Layer, Membership, Place, PlaceName
+from annotations.text import match_key
+
+SAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "samples"
+
+BODY = (
+    "قصفت طائرات حربية مواقع في مدينة الرقة صباح اليوم.\n"
+    "وقال مصدر محلي إن الاشتباكات امتدت إلى ومسكنة وريف حلب الشرقي، وقتل ٣ مدنيين."
+)
+
+
+@pytest.fixture(autouse=True)
+def immediate_tasks(settings):
+    # Tasks run in-process in tests; one test drives the real db_worker on purpose.
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": ["default", "nlp"],
+        }
+    }
+    # Assertions read English messages; one test checks the Arabic interface.
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture
+def corpus(db) -> Corpus:
+    return Corpus.objects.create(name="Reports")
+
+
+def make_user(corpus: Corpus | None, name: str, role: str | None) -> User:
+    user = User.objects.create_user(name, password="pw-" + name)
+    if corpus and role:
+        Membership.objects.create(corpus=corpus, user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def alice(corpus) -> User:
+    return make_user(corpus, "alice", Membership.ANNOTATOR)
+
+
+@pytest.fixture
+def bob(corpus) -> User:
+    return make_user(corpus, "bob", Membership.ANNOTATOR)
+
+
+@pytest.fixture
+def editor(corpus) -> User:
+    user = make_user(corpus, "edith", Membership.EDITOR)
+    user.is_staff = True
+    user.save()
+    return user
+
+
+@pytest.fixture
+def stranger(db) -> User:
+    return make_user(None, "mallory", None)
+
+
+@pytest.fixture
+def article(corpus) -> Article:
+    return Article.objects.create(corpus=corpus, title="غارات على الرقة", body=BODY)
+
+
+def add_place(name_en: str, names_ar: list[str], geonameid: int, country: str = "SY", **kw):
+    place = Place.objects.create(
+        geonameid=geonameid, name=name_en, country_code=country, feature_class="P", **kw
+    )
+    for name in names_ar:
+        PlaceName.objects.create(place=place, name=name, lang="ar", key=match_key(name))
+    return place
+
+
+@pytest.fixture
+def places(db) -> dict[str, Place]:
+    return {
+        "raqqa": add_place("Ar Raqqah", ["الرقة"], 172955, population=531952),
+        "maskanah": add_place("Maskanah", ["مسكنة"], 166365, population=15000),
+        "aleppo": add_place("Aleppo", ["حلب"], 170063, population=1602264),
+    }
+
+
+def machine_layer(article: Article) -> Layer:
+    return Layer.objects.get(article=article, kind=Layer.MACHINE)
