@@ -11,6 +11,8 @@ import bisect
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import accumulate
 from operator import attrgetter
 
 import regex
@@ -34,21 +36,19 @@ __all__ = [
 
 TATWEEL = "\u0640"
 
-# Exactly the characters for which str.isspace() is true, so that tokens agree with
-# camel-tools, whose simple_word_tokenize splits words with str.split().
-_SPACE = "\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-
-
 # --- Matching keys -------------------------------------------------------------------------
 
 # dediac_ar removes only the harakat, shadda, sukun and dagger alef. Quranic annotation
 # marks, maddah and hamza marks left over after NFKC would still split keys that differ
 # only in vocalization, so they go too.
-_EXTRA_MARKS_RE = re.compile("[\u0610-\u061a\u0653-\u065f\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed]")
+_EXTRA_MARKS_RE = re.compile(
+    "[\u0610-\u061a\u0653-\u065f\u06d6-\u06dc\u06df-\u06e4\u06e7\u06e8\u06ea-\u06ed]"
+)
 
 # Invisible format characters (bidi marks, ZWJ/ZWNJ, BOM, soft hyphen) are common in text
 # pasted from the web and must not make two visually identical names differ.
 _FORMAT_RE = regex.compile(r"\p{Cf}")
+
 
 def match_key(text: str) -> str:
     """The key used for every lookup (gazetteer, search, aliases); never stored as text."""
@@ -148,6 +148,11 @@ _CONJUNCTIONS = "وف"
 _PREPOSITIONS = "بكل"
 _ARTICLE = "ال"
 _MIN_STEM = 2  # letters; anything shorter is more likely part of the word (وزير, بيت...)
+_LONGEST = 4  # letters in the longest proclitic sequence, وبال
+_INITIALS = frozenset(_CONJUNCTIONS + _PREPOSITIONS + "اٱ")
+# A letter with the diacritics, tatweel and format characters that follow it: a split
+# after a vocalized proclitic (وَ) must not separate the letter from its haraka.
+_LETTER_RE = regex.compile(r"[^\p{M}\p{Cf}\u0640][\p{M}\p{Cf}\u0640]*")
 
 
 def _proclitic_combinations() -> tuple[str, ...]:
@@ -162,31 +167,16 @@ def _proclitic_combinations() -> tuple[str, ...]:
     return tuple(sorted(forms, key=lambda f: (-len(f), f)))
 
 
-# Every separable proclitic sequence, longest first: و ف ب ك ل ال وال بال لل وبال ولل...
+# Every separable proclitic sequence, longest first: وبال ولل وال بال لل ال و ف ب ك ل...
 PROCLITICS: tuple[str, ...] = _proclitic_combinations()
 
 
-def _letters(word: str) -> list[tuple[str, int]]:
-    """Each letter of `word` with the offset just after it and any marks attached to it.
-
-    Diacritics, tatweel and format characters belong to the letter before them, so that a
-    split after a vocalized proclitic (وَ) never separates the letter from its haraka.
-    """
-    letters: list[tuple[str, int]] = []
-    for i, ch in enumerate(word):
-        if ch == TATWEEL or unicodedata.category(ch) in ("Mn", "Mc", "Me", "Cf"):
-            if not letters:
-                return []  # a word starting with a bare mark has no proclitic
-            letters[-1] = (letters[-1][0], i + 1)
-        else:
-            letters.append((ch, i + 1))
-    return letters
-
-
-def _proclitic_cuts(prefix: str) -> list[tuple[int, bool]]:
+@lru_cache(maxsize=1024)
+def _proclitic_cuts(prefix: str) -> tuple[tuple[int, bool], ...]:
     """Letter counts after which a stem may start, each flagged if it ends a contracted لل.
 
-    Over-generates by design: morphology is unknown, so "والي" yields و | الي as well.
+    `prefix` is the word's first letters without marks. Over-generates by design, since
+    the morphology is unknown: "والي" is offered as و | الي too.
     """
     prefix = prefix.replace("\u0671", "ا")  # ٱل is the article written with alef wasla
     cuts: list[tuple[int, bool]] = []
@@ -198,19 +188,34 @@ def _proclitic_cuts(prefix: str) -> list[tuple[int, bool]]:
         if prefix[i : i + 2] == "لل":
             # Either ل + a stem starting with ل (للبنان = ل + لبنان) or the contraction
             # ل + ال (للحديدة = ل + الحديدة); both are offered.
-            cuts += [(i + 1, False), (i + 2, True)]
-            return cuts
+            return (*cuts, (i + 1, False), (i + 2, True))
         i += 1
         cuts.append((i, False))
     if prefix[i : i + 2] == _ARTICLE:
         cuts.append((i + 2, False))
-    return cuts
+    return tuple(cuts)
 
 
-def _stem_cuts(letters: list[tuple[str, int]]) -> list[tuple[int, bool]]:
-    """The proclitic cuts that leave a stem of at least _MIN_STEM letters."""
-    prefix = "".join(ch for ch, _ in letters[:5])
-    return [(n, lamlam) for n, lamlam in _proclitic_cuts(prefix) if len(letters) - n >= _MIN_STEM]
+def _stem_cuts(word: str) -> tuple[tuple[int, bool], ...]:
+    """(offset, ends a contracted لل) for each proclitic cut leaving a stem of 2+ letters."""
+    if not word or word[0] not in _INITIALS:
+        return ()  # the common case, answered without reading the word
+    return _initial_stem_cuts(word)
+
+
+# News prose repeats its words, and documents and taggers ask for every token's cuts.
+@lru_cache(maxsize=16384)
+def _initial_stem_cuts(word: str) -> tuple[tuple[int, bool], ...]:
+    letters = _LETTER_RE.findall(word)
+    if len(letters) <= _MIN_STEM:
+        return ()
+    prefix = "".join(letter[0] for letter in letters[:_LONGEST])
+    ends = list(accumulate(map(len, letters[:_LONGEST])))
+    return tuple(
+        (ends[n - 1], lamlam)
+        for n, lamlam in _proclitic_cuts(prefix)
+        if len(letters) - n >= _MIN_STEM
+    )
 
 
 def proclitic_splits(word: str) -> list[int]:
@@ -218,27 +223,28 @@ def proclitic_splits(word: str) -> list[int]:
 
     "والرقة" -> [1, 3]; "بالموصل" -> [1, 3]; "للحديدة" -> [1, 2]; "وَالرقة" -> [2, 4].
     """
-    letters = _letters(word)
-    return [letters[n - 1][1] for n, _ in _stem_cuts(letters)]
+    return [offset for offset, _ in _stem_cuts(word)]
 
 
 def strip_proclitics(key: str) -> list[str]:
     """Candidate stems of a match key: the key itself first, then the rest longest first.
 
     "والرقه" -> ["والرقه", "الرقه", "رقه"]. After لل the article is restored both ways the
-    contraction can arise: "للرقه" gives "الرقه" (ل + الرقه) and "للاذقيه" gives "اللاذقيه"
-    (ل + اللاذقيه, whose triple lam is written twice); junk candidates simply miss.
+    contraction arises: "للرقه" gives "الرقه" (ل + الرقه) and "للاذقيه" gives "اللاذقيه"
+    (ل + اللاذقيه, whose three lams are written as two); junk candidates simply miss.
     """
     if not key:
         return []
     head = key.split(" ", 1)[0]  # proclitics attach to the first word only
-    letters = _letters(head)
     stems: list[str] = []
-    for n, lamlam in _stem_cuts(letters):
-        rest = key[letters[n - 1][1] :]
+    previous = 0
+    for offset, lamlam in _stem_cuts(head):
+        rest = key[offset:]
         if lamlam:
-            stems += [_ARTICLE + rest, _ARTICLE + key[letters[n - 2][1] :]]
+            # The cut before a contracted لل is always the one after its first ل.
+            stems += [_ARTICLE + rest, _ARTICLE + key[previous:]]
         stems.append(rest)
+        previous = offset
     stems.sort(key=len, reverse=True)
     return list(dict.fromkeys([key, *stems]))
 

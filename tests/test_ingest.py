@@ -98,7 +98,9 @@ def test_it_imports_nothing_new_the_second_time(corpus):
     assert Article.objects.count() == first.imported
 
 
-def test_the_command_prints_file_line_and_reason(corpus, tmp_path, django_capture_on_commit_callbacks):
+def test_the_command_prints_file_line_and_reason(
+    corpus, tmp_path, django_capture_on_commit_callbacks
+):
     write_jsonl(tmp_path / "f.jsonl", [json.dumps(GOOD, ensure_ascii=False), "{oops"])
     out, err = StringIO(), StringIO()
     with django_capture_on_commit_callbacks(execute=True):

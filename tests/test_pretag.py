@@ -114,8 +114,16 @@ def test_the_real_worker_pretags_queued_articles(corpus, places):
     }
     with override_settings(TASKS=backend):
         result = pretag_article.enqueue(article.pk)
-        call_command("db_worker", "--queue-name", "nlp", "--batch", "--no-startup-delay",
-                     "--no-reload", "--verbosity", "0")
+        call_command(
+            "db_worker",
+            "--queue-name",
+            "nlp",
+            "--batch",
+            "--no-startup-delay",
+            "--no-reload",
+            "--verbosity",
+            "0",
+        )
         result.refresh()
     assert result.status == "SUCCESSFUL"
     assert [t[0] for t in tagged(article)] == ["الرقة", "حلب"]

@@ -78,7 +78,9 @@ def span_update(request: HttpRequest, pk: int) -> HttpResponse:
         spans.relabel(span, request.user, request.POST.get("label", ""), _version(request))
     except (SpanRejected, StaleLayer) as exc:
         return _refused(request, layer, exc)
-    return _changed(request, layer, [span.start], _("Changed to %(label)s.") % {"label": span.label})
+    return _changed(
+        request, layer, [span.start], _("Changed to %(label)s.") % {"label": span.label}
+    )
 
 
 @login_required

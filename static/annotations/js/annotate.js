@@ -90,6 +90,13 @@
     }
   }
 
+  function submit(button) {
+    // A panel swapped in a moment ago may not be wired up by htmx yet; a key is faster
+    // than its settle delay. A click, so htmx sends the button's name and value.
+    htmx.process(button.closest("form"));
+    button.click();
+  }
+
   function openSpan(mark) {
     const id = mark.dataset.spans.split(" ")[0]; // innermost span first
     htmx.ajax("GET", spanUrl.replace(/0\/$/, id + "/"), { target: "#span-panel", swap: "outerHTML" });
@@ -116,11 +123,11 @@
       const button = scope && scope.querySelectorAll("button[name=label]")[Number(event.key) - 1];
       if (button && !button.disabled) {
         event.preventDefault();
-        button.closest("form").requestSubmit(button);
+        submit(button);
       }
     } else if ((event.key === "Delete" || event.key === "Backspace") && panel.querySelector("form.delete")) {
       event.preventDefault();
-      panel.querySelector("form.delete").requestSubmit();
+      submit(panel.querySelector("form.delete button"));
     } else if (event.key === "Escape") {
       clearCursor();
       setSelection(null, null);
@@ -140,7 +147,8 @@
   // After a change the server swaps the touched paragraphs; clear the old selection.
   document.body.addEventListener("htmx:afterRequest", (event) => {
     if (event.detail.elt === form || event.detail.elt.closest("#span-panel")) {
-      if (event.detail.successful) {
+      // Refusals (409, 422) are swapped in to show their message but must keep the selection.
+      if (event.detail.xhr.status < 300) {
         clearCursor();
         setSelection(null, null);
         window.getSelection().removeAllRanges();

@@ -1,0 +1,108 @@
+"""What only a browser shows: selecting Arabic text with the mouse and keyboard, and labels that stay.
+
+Playwright drives Debian's Chromium (/usr/bin/chromium) headless against the live server.
+"""
+
+import os
+import shutil
+
+import pytest
+
+from django.db.models import F
+
+from annotations.models import Article, Layer, Span
+from annotations.taggers import pretag
+
+from .conftest import BODY, make_user
+
+CHROMIUM = "/usr/bin/chromium"
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not shutil.which(CHROMIUM), reason="needs /usr/bin/chromium (make test installs it)"
+    ),
+]
+# Playwright's sync API runs an event loop in this thread; the ORM calls in these tests are safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server, corpus, places):
+    user = make_user(corpus, "alice", "annotator")
+    article = Article.objects.create(corpus=corpus, title="غارات على الرقة", body=BODY)
+    pretag(article)
+    context = browser.new_context(locale="en-US")
+    context.set_default_timeout(8000)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", "pw-alice")
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}{article.get_absolute_url()}")
+    page.article = article
+    yield page
+    context.close()
+
+
+def word(page, text: str):
+    return page.locator("#doc [data-t]", has_text=text).first
+
+
+def test_it_labels_a_mouse_selection_and_keeps_it_after_reload(page):
+    target = word(page, "مصدر")
+    box = target.bounding_box()
+    # Drag across the word from its right edge to its left, as an Arabic reader does.
+    page.mouse.move(box["x"] + box["width"] - 1, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 1, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()
+    page.wait_for_function("document.getElementById('sel-start').value !== ''")
+    page.keyboard.press("2")  # the second label: LOC
+    page.locator("#doc mark[data-label=LOC]", has_text="مصدر").wait_for()
+    page.reload()
+    mark = page.locator("#doc mark[data-label=LOC]", has_text="مصدر")
+    assert mark.count() == 1
+    span = Span.objects.get(layer__kind="annotator", start=page.article.body.index("مصدر"))
+    assert (span.label, page.article.body[span.start : span.end]) == ("LOC", "مصدر")
+
+
+def test_it_labels_a_keyboard_selection(page):
+    page.locator("#doc").focus()
+    page.keyboard.press("ArrowLeft")  # the cursor lands on the first word, at the right
+    page.keyboard.press("ArrowLeft")  # and moves to the next word, to its left
+    page.keyboard.press("Shift+ArrowLeft")
+    page.keyboard.press("1")  # PERS
+    page.locator("#doc mark[data-label=PERS]").wait_for()
+    span = Span.objects.get(layer__kind="annotator", label="PERS")
+    assert page.article.body[span.start : span.end] == "طائرات حربية"
+
+
+def test_it_relabels_a_clicked_span_and_shows_a_stale_write(page):
+    page.locator("#doc mark[data-label=LOC]", has_text="حلب").click()
+    page.locator("#span-panel form.relabel").wait_for()
+    page.keyboard.press("3")  # ORG
+    page.locator("#doc mark[data-label=ORG]", has_text="حلب").wait_for()
+    page.locator("#doc mark[data-label=LOC]", has_text="الرقة").click()
+    page.locator("#span-panel form.delete").wait_for()
+    # Another tab writes meanwhile; this page's version is stale and its delete is refused.
+    Layer.objects.filter(kind="annotator").update(version=F("version") + 1)
+    page.keyboard.press("Delete")
+    page.locator("#messages .error").wait_for()
+    assert "changed in another window" in page.locator("#messages").inner_text()
+    assert page.locator("#doc mark[data-label=LOC]", has_text="الرقة").count() == 1
+    assert Span.objects.filter(layer__kind="annotator", label="LOC").count() == 2
