@@ -105,14 +105,14 @@ class Article(models.Model):
         super().save(*args, **kwargs)
         self._stored_body = self.body
 
+    def get_absolute_url(self) -> str:
+        return reverse("article_detail", args=[self.pk])
+
     @classmethod
     def from_db(cls, db: str | None, field_names: Any, values: Any) -> Article:
         instance = super().from_db(db, field_names, values)
         instance._stored_body = instance.__dict__.get("body")
         return instance
-
-    def get_absolute_url(self) -> str:
-        return reverse("article_detail", args=[self.pk])
 
     def machine_layer(self) -> Layer | None:
         return self.layers.filter(kind=Layer.MACHINE).first()

@@ -147,7 +147,7 @@ def token_at(tokens: list[Token], offset: int) -> int | None:
 _CONJUNCTIONS = "وف"
 _PREPOSITIONS = "بكل"
 _ARTICLE = "ال"
-_MIN_STEM = 2  # letters; anything shorter is more likely part of the word (وزير, بيت...)
+_MIN_STEM = 2  # letters: و + ي (وي) is a word, not a proclitic and a stem
 _LONGEST = 4  # letters in the longest proclitic sequence, وبال
 _INITIALS = frozenset(_CONJUNCTIONS + _PREPOSITIONS + "اٱ")
 # A letter with the diacritics, tatweel and format characters that follow it: a split

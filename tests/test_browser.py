@@ -1,4 +1,4 @@
-"""What only a browser shows: selecting Arabic text with the mouse and keyboard, and labels that stay.
+"""What only a browser shows: selecting Arabic text by mouse and keyboard; labels that stay.
 
 Playwright drives Debian's Chromium (/usr/bin/chromium) headless against the live server.
 """
@@ -7,7 +7,6 @@ import os
 import shutil
 
 import pytest
-
 from django.db.models import F
 
 from annotations.models import Article, Layer, Span

