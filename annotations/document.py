@@ -16,6 +16,7 @@ from html import escape
 from typing import TYPE_CHECKING
 
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 from .models import SpanRejected
 from .text import Token, proclitic_splits, tokenize
@@ -78,13 +79,13 @@ class Document:
 
     def piece(self, piece_id: str) -> Piece:
         try:
-            token_s, _, part_s = piece_id.partition(".")
+            token_s, _sep, part_s = piece_id.partition(".")
             token, part = int(token_s), int(part_s or 0)
             first, last = self.token_pieces[token]
         except (ValueError, IndexError):
-            raise SpanRejected(f"Unknown token id: {piece_id!r}.") from None
+            raise SpanRejected(_("Unknown token id: %(id)r.") % {"id": piece_id}) from None
         if token < 0 or not 0 <= part < last - first:
-            raise SpanRejected(f"Unknown token id: {piece_id!r}.")
+            raise SpanRejected(_("Unknown token id: %(id)r.") % {"id": piece_id})
         return self.pieces[first + part]
 
     def selection(self, start_id: str, end_id: str) -> tuple[int, int]:

@@ -183,3 +183,19 @@ def test_the_database_refuses_bad_offsets(article, alice):
     for start, end in [(5, 5), (7, 3)]:
         with pytest.raises(IntegrityError), transaction.atomic():
             Span.objects.create(layer=layer, start=start, end=end, label="LOC")
+
+
+def test_the_interface_speaks_arabic_and_english(alice, article):
+    client = logged_in(alice)
+    arabic = client.get(reverse("article_list"), HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+    assert '<html lang="ar" dir="rtl">' in arabic and "المقالات" in arabic
+    english = client.get(reverse("article_list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="en" dir="ltr">' in english and "Articles" in english
+    client.get(article.get_absolute_url())
+    response = client.post(
+        reverse("span_create", args=[article.pk]),
+        {"start": "0.0", "end": "0.0", "label": "X", "version": 1},
+        HTTP_HX_REQUEST="true",
+        HTTP_ACCEPT_LANGUAGE="ar",
+    )
+    assert "وسم غير معروف: X." in response.content.decode()

@@ -14,10 +14,13 @@ from ..document import document_for
 from ..models import Layer, Span, SpanRejected, StaleLayer
 from .articles import _get_article_for_user, legend
 
-STALE = _(
-    "This article changed in another window or tab since you loaded it. "
-    "Your change was not saved: reload the page to see the current version."
-)
+
+
+def _stale_message() -> str:
+    return _(
+        "This article changed in another window or tab since you loaded it. "
+        "Your change was not saved: reload the page to see the current version."
+    )
 
 
 def _get_span_for_user(request: HttpRequest, pk: int) -> Span:
@@ -118,7 +121,7 @@ def _changed(request: HttpRequest, layer: Layer, offsets: list[int], message: st
 
 def _refused(request: HttpRequest, layer: Layer, exc: Exception) -> HttpResponse:
     stale = isinstance(exc, StaleLayer)
-    message = STALE if stale else str(exc)
+    message = _stale_message() if stale else str(exc)
     status = 409 if stale else 422
     if not request.htmx:
         messages.error(request, message)
