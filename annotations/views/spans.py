@@ -15,7 +15,6 @@ from ..models import Layer, Span, SpanRejected, StaleLayer
 from .articles import _get_article_for_user, legend
 
 
-
 def _stale_message() -> str:
     return _(
         "This article changed in another window or tab since you loaded it. "
