@@ -1,6 +1,16 @@
 from django.contrib import admin
 
-from .models import Article, AuditEntry, Corpus, ImportJob, Layer, Membership, Place, PlaceName
+from .models import (
+    Article,
+    AuditEntry,
+    Corpus,
+    ImportJob,
+    Layer,
+    Membership,
+    Place,
+    PlaceName,
+    TaggerModel,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -43,3 +53,24 @@ class PlaceAdmin(admin.ModelAdmin):
 
 admin.site.register(AuditEntry)
 admin.site.register(ImportJob)
+
+
+@admin.register(TaggerModel)
+class TaggerModelAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "active", "created", "micro_f1"]
+    list_filter = ["kind", "active"]
+    readonly_fields = ["path", "metrics"]
+    actions = ["make_active"]
+
+    @admin.display(description="micro F1")
+    def micro_f1(self, obj: TaggerModel) -> str:
+        f1 = obj.metrics.get("micro", {}).get("f1")
+        return f"{f1:.3f}" if isinstance(f1, int | float) else "—"
+
+    @admin.action(description="Make the selected model the active one")
+    def make_active(self, request, queryset) -> None:
+        if queryset.count() != 1:
+            self.message_user(request, "Choose exactly one model.", level="error")
+            return
+        queryset.get().activate()
+        self.message_user(request, "Activated; new pre-tagging uses it.")

@@ -6,7 +6,7 @@ import hashlib
 from typing import Any
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -357,3 +357,38 @@ def audit(
         before=before,
         after=after,
     )
+
+
+class TaggerModelQuerySet(models.QuerySet):
+    def active(self, kind: str = "crf") -> TaggerModel | None:
+        return self.filter(kind=kind, active=True).first()
+
+
+class TaggerModel(models.Model):
+    """A trained tagger artifact on disk (model, feature settings, metrics); one active per kind."""
+
+    name = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=20, default="crf")
+    path = models.CharField(max_length=500)
+    metrics = models.JSONField(default=dict, blank=True)
+    active = models.BooleanField(default=False)
+    created = models.DateTimeField(auto_now_add=True)
+
+    objects = TaggerModelQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"], condition=Q(active=True), name="taggermodel_one_active"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}{' (active)' if self.active else ''}"
+
+    def activate(self) -> None:
+        with transaction.atomic():
+            TaggerModel.objects.filter(kind=self.kind, active=True).update(active=False)
+            TaggerModel.objects.filter(pk=self.pk).update(active=True)
+        self.active = True
