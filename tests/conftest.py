@@ -84,7 +84,7 @@ def add_place(name_en: str, names_ar: list[str], geonameid: int, country: str = 
 def places(db) -> dict[str, Place]:
     return {
         "raqqa": add_place("Ar Raqqah", ["الرقة"], 172955, population=531952),
-        "maskanah": add_place("Maskanah", ["مسكنة"], 166365, population=15000),
+        "maskanah": add_place("Maskanah", ["مسكنة"], 166365, population=23000),
         "aleppo": add_place("Aleppo", ["حلب"], 170063, population=1602264),
     }
 

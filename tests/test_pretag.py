@@ -99,10 +99,10 @@ def test_the_samples_are_pretagged_with_places(corpus):
     # Every sample names places the gazetteer knows.
     assert all(machine_layer(a).spans.exists() for a in Article.objects.all())
     found = {s.place.geonameid for s in spans}
-    raqqa, mosul, sanaa, benghazi = 172955, 99072, 71137, 88319
-    assert {raqqa, mosul, sanaa, benghazi} & found == {raqqa, mosul, sanaa, benghazi} & {
-        g for g in Place.objects.values_list("geonameid", flat=True)
-    }
+    raqqa, mosul, sanaa, benghazi, geneina = 172955, 99072, 71137, 88319, 379303
+    assert {raqqa, mosul, sanaa, benghazi, geneina} <= found
+    texts = {s.layer.article.body[s.start : s.end] for s in spans.select_related("layer__article")}
+    assert not texts & {"مدينة", "بلدة", "بيان", "سلطات", "وإن"}  # everyday words, not places
 
 
 @pytest.mark.django_db(transaction=True)
@@ -127,3 +127,13 @@ def test_the_real_worker_pretags_queued_articles(corpus, places):
         result.refresh()
     assert result.status == "SUCCESSFUL"
     assert [t[0] for t in tagged(article)] == ["الرقة", "حلب"]
+
+
+def test_a_small_village_matches_alone_only_after_a_place_word(db):
+    from .conftest import add_place
+
+    add_place("Hajin", ["هجين"], 171000, population=5000)
+    add_place("Waqf", ["الوقف"], 171001, population=30000)
+    body = "هجين الطائرات. وصلت القوات إلى بلدة هجين. دعا إلى وقف القتال ولوقف النار."
+    found = GazetteerEngine().tag(body, tokenize(body))
+    assert [(s.start, body[s.start : s.end]) for s in found] == [(body.index("هجين", 5), "هجين")]

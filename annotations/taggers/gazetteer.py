@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..gazetteer import NameIndex, name_index
+from ..gazetteer import LOCATION_TRIGGERS, SMALL_PLACE, Candidate, NameIndex, name_index
 from ..text import Token, match_key, proclitic_splits
 from . import Suggestion
 
@@ -48,6 +48,8 @@ class GazetteerEngine:
                 start = first.start + cut
                 key = match_key(text[start : last.end])
                 candidates = index.lookup(key) or _after_lam(index, first.text[:cut], key)
+                if candidates and n == 1 and not _plausible_alone(candidates, tokens, i):
+                    continue
                 if candidates:
                     confidence = 0.9 if len(candidates) == 1 else 0.7
                     top = candidates[0]
@@ -57,8 +59,20 @@ class GazetteerEngine:
         return None
 
 
+def _plausible_alone(candidates: list[Candidate], tokens: list[Token], i: int) -> bool:
+    """A one-word match to a small village is trusted only after a word like بلدة or ريف."""
+    top = candidates[0]
+    if top.feature_class == "A" or top.population >= SMALL_PLACE:
+        return True
+    if i == 0:
+        return False
+    previous = match_key(tokens[i - 1].text)
+    stems = [previous] + [previous[cut:] for cut in proclitic_splits(previous)]
+    return any(stem in LOCATION_TRIGGERS for stem in stems)
+
+
 def _after_lam(index: NameIndex, proclitic: str, key: str) -> list:
     # The preposition ل swallows the article's alef: للحديدة = ل + الحديدة.
-    if proclitic and match_key(proclitic).endswith("ل") and not key.startswith(ARTICLE):
+    if match_key(proclitic).endswith("لل") and not key.startswith(ARTICLE):
         return index.lookup(ARTICLE + key)
     return []
