@@ -25,7 +25,11 @@ from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import setup_databases, teardown_databases  # noqa: E402
+from django.test.utils import (  # noqa: E402
+    setup_databases,
+    setup_test_environment,
+    teardown_databases,
+)
 
 from annotations import spans  # noqa: E402
 from annotations.document import Document, document_for  # noqa: E402
@@ -124,6 +128,7 @@ def bench_long_article(corpus: Corpus) -> None:
     client.get(url)
     page = [timed(client.get, url)[1] for _ in range(10)]
     response = client.get(url)
+    assert response.status_code == 200, response.status_code
     p50, p95 = percentiles(page)
     record("annotation page, 5,000 words / 500 spans, p50", p50, "ms")
     record("annotation page p95", p95, "ms")
@@ -142,9 +147,9 @@ def bench_long_article(corpus: Corpus) -> None:
             "version": own.version,
         }
         response, ms = timed(client.post, create_url, data, **headers)
-        if response.status_code == 200:
-            times.append(ms)
-            sizes.append(len(response.content))
+        assert response.status_code == 200, response.content.decode()
+        times.append(ms)
+        sizes.append(len(response.content))
     p50, p95 = percentiles(times)
     record(f"span create (htmx), {len(times)} writes, p50", p50, "ms")
     record("span create p95", p95, "ms")
@@ -152,6 +157,7 @@ def bench_long_article(corpus: Corpus) -> None:
 
 
 def main() -> None:
+    setup_test_environment()
     old = setup_databases(verbosity=0, interactive=False)
     try:
         vendor = connection.vendor
