@@ -67,6 +67,7 @@ def test_pretagging_fills_the_machine_layer_once(article, places):
     pretag_article.enqueue(article.pk)  # idempotent: same engines, nothing to do
     layer.refresh_from_db()
     assert layer.version == version and layer.spans.count() == 3
+    assert layer.audit.get().after["spans"] == 3  # one audit entry: the second run did nothing
 
 
 def test_annotators_start_from_a_copy_of_the_machine_layer(article, places, alice):

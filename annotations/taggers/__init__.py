@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
 
-from ..models import Article, Layer, Span
+from ..models import Article, AuditEntry, Layer, Span
 from ..text import Token, tokenize
 
 
@@ -71,8 +71,9 @@ def pretag(article: Article, *, force: bool = False) -> Layer:
         tokens = tokenize(article.body)
         labels = set(article.corpus.labels)
         suggestions = combine([e.tag(article.body, tokens) for e in engines])
+        before = {"spans": layer.spans.count(), "engines": layer.engines}
         layer.spans.all().delete()
-        Span.objects.bulk_create(
+        created = Span.objects.bulk_create(
             Span(
                 layer=layer,
                 start=s.start,
@@ -90,4 +91,14 @@ def pretag(article: Article, *, force: bool = False) -> Layer:
         layer.engines = signature
         layer.version += 1
         layer.save()
+        # One entry per run: the machine layer's spans are replaced as a whole.
+        after = {"spans": len(created), "engines": signature}
+        AuditEntry.objects.create(
+            layer=layer,
+            object_type="layer",
+            object_id=layer.pk,
+            action="update",
+            before=before,
+            after=after,
+        )
     return layer
