@@ -141,8 +141,15 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 
-# Pre-tagging engines, run in this order; see annotations/taggers/__init__.py.
-NEWSDESK_ENGINES = ["annotations.taggers.gazetteer.GazetteerEngine"]
+# Pre-tagging engines in order; a list means "the first available of these".
+# See annotations/taggers/__init__.py for how their suggestions are merged.
+NEWSDESK_ENGINES = [
+    ["annotations.taggers.camel_bert.CamelBertEngine"],
+    "annotations.taggers.gazetteer.GazetteerEngine",
+]
+# A fine-tuned BERT NER model directory for camel-tools' NERecognizer; empty means
+# camel-tools' own `ner-arabert` data under CAMELTOOLS_DATA, when installed.
+NEWSDESK_CAMEL_NER_MODEL = os.environ.get("NEWSDESK_CAMEL_NER_MODEL", "")
 # Countries whose GeoNames places load by default: the Middle East and North Africa.
 NEWSDESK_GAZETTEER_COUNTRIES = os.environ.get(
     "NEWSDESK_GAZETTEER_COUNTRIES",

