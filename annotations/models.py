@@ -18,6 +18,13 @@ def default_labels() -> list[str]:
     return list(DEFAULT_LABELS)
 
 
+class CorpusQuerySet(models.QuerySet):
+    def edited_by(self, user: Any) -> CorpusQuerySet:
+        if user.is_superuser:
+            return self
+        return self.filter(memberships__user=user, memberships__role=Membership.EDITOR)
+
+
 class Corpus(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     labels = models.JSONField(_("labels"), default=default_labels)
@@ -26,6 +33,8 @@ class Corpus(models.Model):
         settings.AUTH_USER_MODEL, through="Membership", related_name="corpora"
     )
     created = models.DateTimeField(auto_now_add=True)
+
+    objects = CorpusQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "corpora"

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from .views import articles, imports, spans
+from .views import articles, corrections, imports, spans
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="article_list"), name="home"),
@@ -13,4 +13,5 @@ urlpatterns = [
     path("spans/<int:pk>/delete/", spans.span_delete, name="span_delete"),
     path("imports/", imports.import_new, name="import_new"),
     path("imports/<int:pk>/", imports.import_detail, name="import_detail"),
+    path("tagger/corrections/", corrections.corrections, name="corrections"),
 ]

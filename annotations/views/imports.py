@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseStopPolling
 
 from ..ingest import SUFFIXES
-from ..models import Corpus, ImportJob, Membership
+from ..models import Corpus, ImportJob
 from ..tasks import import_upload
 
 
@@ -44,18 +44,10 @@ class UploadForm(forms.Form):
             self.fields["corpus"].initial = corpora.first()
 
 
-def _editor_corpora(request: HttpRequest):
-    if request.user.is_superuser:
-        return Corpus.objects.all()
-    return Corpus.objects.filter(
-        memberships__user=request.user, memberships__role=Membership.EDITOR
-    )
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_new(request: HttpRequest) -> HttpResponse:
-    corpora = _editor_corpora(request)
+    corpora = Corpus.objects.edited_by(request.user)
     if not corpora.exists():
         return HttpResponse(status=404)
     form = UploadForm(request.POST or None, request.FILES or None, corpora=corpora)
@@ -85,7 +77,9 @@ def _save_upload(request: HttpRequest, corpus: Corpus, files: list) -> ImportJob
 @login_required
 @require_GET
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    job = get_object_or_404(ImportJob.objects.filter(corpus__in=_editor_corpora(request)), pk=pk)
+    job = get_object_or_404(
+        ImportJob.objects.filter(corpus__in=Corpus.objects.edited_by(request.user)), pk=pk
+    )
     if request.htmx:
         response = render(request, "annotations/import_detail.html#status", {"job": job})
         if job.finished:

@@ -1,0 +1,49 @@
+"""The editors' view of how annotators corrected the pre-tagger, as a page and as CSV."""
+
+from __future__ import annotations
+
+import csv
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from ..corrections import OUTCOMES, correction_stats
+from ..models import Corpus, Layer
+
+
+def _editor_corpora_for_user(request: HttpRequest) -> QuerySet[Corpus]:
+    corpora = Corpus.objects.edited_by(request.user)
+    if not corpora.exists():
+        raise Http404
+    return corpora
+
+
+@login_required
+@require_GET
+def corrections(request: HttpRequest) -> HttpResponse:
+    corpora = _editor_corpora_for_user(request)
+    chosen = (
+        corpora.filter(pk=request.GET.get("corpus")).first() if request.GET.get("corpus") else None
+    )
+    layers = Layer.objects.annotators().filter(article__corpus__in=[chosen] if chosen else corpora)
+    table = correction_stats(layers)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="corrections.csv"'
+        writer = csv.writer(response)
+        writer.writerow(["label", *OUTCOMES])
+        for label, counts in table.items():
+            writer.writerow([label, *(counts[o] for o in OUTCOMES)])
+        return response
+    rows = [(label, [counts[o] for o in OUTCOMES]) for label, counts in table.items()]
+    context = {
+        "rows": rows,
+        "outcomes": OUTCOMES,
+        "corpora": corpora,
+        "chosen": chosen,
+        "layers": layers.count(),
+    }
+    return render(request, "annotations/corrections.html", context)
