@@ -48,3 +48,15 @@ def import_upload(job_id: int) -> dict:
     job.save(update_fields=["state", "report"])
     enqueue_pretag(report.article_ids)
     return job.report
+
+
+@task(queue_name="nlp")
+def retrain_tagger(conll_paths: list[str], from_annotations: bool = True) -> dict:
+    """Train and activate a new CRF model, then re-pre-tag the articles nobody started."""
+    from . import learning
+
+    model = learning.train_model(conll_paths, from_annotations)
+    ids = list(learning.unstarted_articles().values_list("id", flat=True))
+    for article_id in ids:
+        pretag_article.enqueue(article_id)
+    return {"model": model.name, "metrics": model.metrics, "repretagged": len(ids)}

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from .views import articles, corrections, imports, spans
+from .views import articles, corrections, imports, spans, tagger
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="article_list"), name="home"),
@@ -13,5 +13,7 @@ urlpatterns = [
     path("spans/<int:pk>/delete/", spans.span_delete, name="span_delete"),
     path("imports/", imports.import_new, name="import_new"),
     path("imports/<int:pk>/", imports.import_detail, name="import_detail"),
+    path("tagger/", tagger.tagger, name="tagger"),
+    path("tagger/retrain/", tagger.retrain, name="tagger_retrain"),
     path("tagger/corrections/", corrections.corrections, name="corrections"),
 ]

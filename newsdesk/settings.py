@@ -144,7 +144,7 @@ LOGGING = {
 # Pre-tagging engines in order; a list means "the first available of these".
 # See annotations/taggers/__init__.py for how their suggestions are merged.
 NEWSDESK_ENGINES = [
-    ["annotations.taggers.camel_bert.CamelBertEngine"],
+    ["annotations.taggers.camel_bert.CamelBertEngine", "annotations.taggers.crf.CRFEngine"],
     "annotations.taggers.gazetteer.GazetteerEngine",
 ]
 # A fine-tuned BERT NER model directory for camel-tools' NERecognizer; empty means
@@ -156,3 +156,14 @@ NEWSDESK_GAZETTEER_COUNTRIES = os.environ.get(
     "SY,IQ,LB,JO,PS,IL,YE,SA,AE,QA,KW,BH,OM,IR,TR,EG,LY,TN,DZ,MA,SD,SS,MR",
 ).split(",")
 NEWSDESK_GAZETTEER_MIN_POPULATION = int(os.environ.get("NEWSDESK_GAZETTEER_MIN_POPULATION", "500"))
+
+# CoNLL files the CRF is retrained on together with approved annotations
+# (colon-separated); by default ANERcorp's training part when it sits beside the repo.
+_ANERCORP = BASE_DIR.parent / "shared" / "data" / "anercorp" / "train.conll"
+NEWSDESK_BASE_CONLL = [
+    p
+    for p in os.environ.get(
+        "NEWSDESK_BASE_CONLL", str(_ANERCORP) if _ANERCORP.exists() else ""
+    ).split(":")
+    if p
+]

@@ -80,7 +80,7 @@ def test_long_articles_are_cut_into_windows_the_model_can_take(pers_model):
 
 
 def test_a_missing_model_makes_the_engine_unavailable_and_says_how_to_install(
-    settings, tmp_path, monkeypatch
+    settings, tmp_path, monkeypatch, db
 ):
     monkeypatch.setenv("CAMELTOOLS_DATA", str(tmp_path))
     settings.NEWSDESK_CAMEL_NER_MODEL = ""
@@ -90,7 +90,7 @@ def test_a_missing_model_makes_the_engine_unavailable_and_says_how_to_install(
     settings.NEWSDESK_CAMEL_NER_MODEL = str(tmp_path / "nothing-here")
     with pytest.raises(EngineUnavailable, match="camel_data -i ner-arabert"):
         CamelBertEngine()
-    # Pre-tagging carries on with the other engines.
+    # Pre-tagging carries on with the other engines (no CRF model is active either).
     assert [e.name for e in configured_engines()] == ["gazetteer"]
 
 

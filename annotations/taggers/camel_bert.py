@@ -21,8 +21,9 @@ from typing import Any
 
 from django.conf import settings
 
+from ..conll import entities
 from ..text import Token, sentences
-from . import EngineUnavailable, Suggestion, spans_from_bio
+from .base import EngineUnavailable, Suggestion
 
 INSTALL_HINT = "install camel-tools' NER model with: camel_data -i ner-arabert"
 # NERecognizer pads to 256 word pieces; a window of 100 words stays under it even
@@ -95,8 +96,8 @@ class CamelBertEngine:
         predictions = self.recognizer.predict([[t.text for t in w] for w in windows])
         found: list[Suggestion] = []
         for window, labels in zip(windows, predictions, strict=True):
-            for first, last, label in spans_from_bio(labels):
-                start, end = window[first].start, window[last].end
+            for first, end_token, label in sorted(entities(labels)):
+                start, end = window[first].start, window[end_token - 1].end
                 found.append(Suggestion(start, end, label, CONFIDENCE, self.name))
         return found
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ..gazetteer import LOCATION_TRIGGERS, SMALL_PLACE, Candidate, NameIndex, name_index
 from ..text import Token, match_key, proclitic_splits
-from . import Suggestion
+from .base import Suggestion
 
 ARTICLE = "ال"
 

@@ -1,0 +1,41 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from annotations import learning
+from annotations.tasks import pretag_article
+
+
+class Command(BaseCommand):
+    help = (
+        "Train a CRF tagger on CoNLL files and/or approved annotations, register and activate it."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--conll", nargs="*", default=[], type=Path, help="CoNLL files")
+        parser.add_argument("--from-annotations", action="store_true", help="add approved layers")
+        parser.add_argument("--name", help="model name (default: crf-<timestamp>)")
+        parser.add_argument("--no-activate", action="store_true")
+        parser.add_argument(
+            "--repretag", action="store_true", help="queue re-pre-tagging of unstarted articles"
+        )
+
+    def handle(self, *args, conll, from_annotations, name, no_activate, repretag, **options):
+        for path in conll:
+            if not path.is_file():
+                raise CommandError(f"{path}: no such file")
+        try:
+            model = learning.train_model(conll, from_annotations, name, activate=not no_activate)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        m = model.metrics
+        self.stdout.write(
+            f"model {model.name} at {model.path}: {m['sentences']} sentences, "
+            f"{m['tokens']} tokens, trained in {m['train_seconds']} s"
+            + (" (active)" if model.active else "")
+        )
+        if repretag:
+            ids = list(learning.unstarted_articles().values_list("id", flat=True))
+            for article_id in ids:
+                pretag_article.enqueue(article_id)
+            self.stdout.write(f"{len(ids)} unstarted articles queued for pre-tagging")

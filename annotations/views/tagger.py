@@ -1,0 +1,46 @@
+"""The editors' tagger page: the active model, its metrics, and retraining from annotations."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from ..learning import approved_layers, unstarted_articles
+from ..models import TaggerModel
+from ..taggers import configured_engines
+from ..tasks import retrain_tagger
+from .corrections import _editor_corpora_for_user
+
+
+@login_required
+@require_GET
+def tagger(request: HttpRequest) -> HttpResponse:
+    _editor_corpora_for_user(request)
+    context = {
+        "models": TaggerModel.objects.all()[:20],
+        "active": TaggerModel.objects.active(),
+        "engines": [(e.name, e.version) for e in configured_engines()],
+        "approved": approved_layers().count(),
+        "unstarted": unstarted_articles().count(),
+        "base": settings.NEWSDESK_BASE_CONLL,
+    }
+    return render(request, "annotations/tagger.html", context)
+
+
+@login_required
+@require_POST
+def retrain(request: HttpRequest) -> HttpResponse:
+    _editor_corpora_for_user(request)
+    paths = [str(p) for p in settings.NEWSDESK_BASE_CONLL]
+    transaction.on_commit(lambda: retrain_tagger.enqueue(paths, True))
+    messages.success(
+        request,
+        _("Retraining started in the background; unstarted articles are re-tagged after it."),
+    )
+    return redirect("tagger")
