@@ -98,7 +98,44 @@ def bench_pretag_samples(corpus: Corpus) -> None:
     record("pre-tag samples again (idempotent no-op)", (time.perf_counter() - start) * 1000, "ms")
 
 
-def bench_long_article(corpus: Corpus) -> None:
+def bench_crf(article: Article) -> None:
+    """Train the CRF on ANERcorp's training part, then pre-tag the long article with it."""
+    if not settings.NEWSDESK_BASE_CONLL:
+        record("CRF (no ANERcorp beside the repo)", "skipped", "")
+        return
+    from annotations.learning import train_model
+    from annotations.taggers import configured_engines
+    from annotations.taggers.crf import CRFTagger
+
+    model, ms = timed(train_model, settings.NEWSDESK_BASE_CONLL)
+    record(f"train CRF on {model.metrics['tokens']:,} tokens (one core)", ms / 1000, "s")
+    _, ms = timed(CRFTagger.load, model.path)
+    record("load CRF model", ms, "ms")
+    engines = configured_engines()
+    tokens = tokenize(article.body)
+    for engine in engines:
+        runs = [timed(engine.tag, article.body, tokens)[1] for _ in range(3)]
+        record(
+            f"{engine.name} engine, {len(tokens):,} tokens",
+            len(tokens) / (min(runs) / 1000),
+            "tokens/s",
+        )
+    runs = []
+    for _ in range(3):
+        start = time.perf_counter()
+        for engine in engines:
+            engine.tag(article.body, tokens)
+        runs.append(time.perf_counter() - start)
+    record("CRF + gazetteer together", len(tokens) / min(runs), "tokens/s")
+    layer, ms = timed(pretag, article, force=True)
+    record(
+        f"pre-tag long article with CRF + gazetteer ({layer.spans.count()} spans, with DB)",
+        ms,
+        "ms",
+    )
+
+
+def bench_long_article(corpus: Corpus) -> Article:
     body = long_body()
     article = Article.objects.create(corpus=corpus, title="long", body=body)
     _, ms = timed(tokenize, body)
@@ -154,6 +191,7 @@ def bench_long_article(corpus: Corpus) -> None:
     record(f"span create (htmx), {len(times)} writes, p50", p50, "ms")
     record("span create p95", p95, "ms")
     record("span create response size, median", f"{statistics.median(sizes) / 1024:,.1f}", "KiB")
+    return article
 
 
 def main() -> None:
@@ -165,7 +203,8 @@ def main() -> None:
         corpus = Corpus.objects.create(name="bench")
         bench_gazetteer()
         bench_pretag_samples(corpus)
-        bench_long_article(corpus)
+        article = bench_long_article(corpus)
+        bench_crf(Article.objects.create(corpus=corpus, title="long 2", body=article.body + " "))
     finally:
         teardown_databases(old, verbosity=0)
     width = max(len(r[0]) for r in rows)

@@ -115,3 +115,18 @@ def test_editors_retrain_from_the_tagger_page(
     client.force_login(alice)
     assert client.get(reverse("tagger")).status_code == 404
     assert client.post(reverse("tagger_retrain")).status_code == 404
+
+
+def test_make_run_trains_once_on_the_base_data(conll, settings, db):
+    settings.NEWSDESK_BASE_CONLL = [conll]
+    out = StringIO()
+    call_command("train_tagger", "--base", "--if-none", stdout=out)
+    assert "(active)" in out.getvalue()
+    out = StringIO()
+    call_command("train_tagger", "--base", "--if-none", stdout=out)
+    assert "nothing to do" in out.getvalue() and TaggerModel.objects.count() == 1
+    settings.NEWSDESK_BASE_CONLL = []
+    TaggerModel.objects.all().delete()
+    out = StringIO()
+    call_command("train_tagger", "--base", stdout=out)
+    assert "CRF not trained" in out.getvalue() and not TaggerModel.objects.exists()

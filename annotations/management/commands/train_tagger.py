@@ -1,8 +1,10 @@
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from annotations import learning
+from annotations.models import TaggerModel
 from annotations.tasks import pretag_article
 
 
@@ -13,6 +15,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--conll", nargs="*", default=[], type=Path, help="CoNLL files")
+        parser.add_argument(
+            "--base", action="store_true", help="add settings.NEWSDESK_BASE_CONLL (ANERcorp)"
+        )
+        parser.add_argument(
+            "--if-none", action="store_true", help="do nothing when a CRF model is already active"
+        )
         parser.add_argument("--from-annotations", action="store_true", help="add approved layers")
         parser.add_argument("--name", help="model name (default: crf-<timestamp>)")
         parser.add_argument("--no-activate", action="store_true")
@@ -20,7 +28,19 @@ class Command(BaseCommand):
             "--repretag", action="store_true", help="queue re-pre-tagging of unstarted articles"
         )
 
-    def handle(self, *args, conll, from_annotations, name, no_activate, repretag, **options):
+    def handle(
+        self, *args, conll, base, if_none, from_annotations, name, no_activate, repretag, **options
+    ):
+        if if_none and TaggerModel.objects.active():
+            self.stdout.write(
+                f"a CRF model is active ({TaggerModel.objects.active()}); nothing to do"
+            )
+            return
+        if base:
+            if not settings.NEWSDESK_BASE_CONLL:
+                self.stdout.write("no base CoNLL data (NEWSDESK_BASE_CONLL); CRF not trained")
+                return
+            conll = [*conll, *map(Path, settings.NEWSDESK_BASE_CONLL)]
         for path in conll:
             if not path.is_file():
                 raise CommandError(f"{path}: no such file")
