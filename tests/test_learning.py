@@ -23,9 +23,9 @@ def synthetic_conll(path, n: int = 60) -> str:
     sentences = []
     for _ in range(n):
         person, place = rng.choice(PEOPLE), rng.choice(PLACES)
+        opening = [("قال", "O"), ("الوزير", "O"), (person, "B-PERS"), ("إن", "O")]
         sentences.append(
-            [("قال", "O"), ("الوزير", "O"), (person, "B-PERS"), ("إن", "O"), ("وفدا", "O")]
-            + [("وصل", "O"), ("إلى", "O"), (place, "B-LOC"), (".", "O")]
+            [*opening, ("وفدا", "O"), ("وصل", "O"), ("إلى", "O"), (place, "B-LOC"), (".", "O")]
         )
     write_conll(sentences, path)
     return str(path)
