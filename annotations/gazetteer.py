@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,7 +15,7 @@ from django.db import transaction
 from django.db.models import Count, Max
 
 from .models import Place, PlaceName
-from .text import match_key
+from .text import match_key, strip_proclitics
 
 COUNTRIES_FILE = Path(__file__).parent / "data" / "countries_ar.json"
 
@@ -289,21 +290,27 @@ class Candidate:
     place_id: int
     population: int
     feature_class: str
+    feature_code: str = ""
+    country: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+IndexRow = tuple[str, int, int, str, str, str, float | None, float | None]
 
 
 class NameIndex:
-    """Arabic place names by matching key, held in memory for fast longest-match tagging."""
+    """Arabic place names by matching key, held in memory for fast matching and ranking."""
 
-    def __init__(self, rows: Iterable[tuple[str, int, int, str]], signature: str = "") -> None:
+    def __init__(self, rows: Iterable[IndexRow], signature: str = "") -> None:
         self.signature = signature
         self.by_key: dict[str, list[Candidate]] = defaultdict(list)
-        for key, place_id, population, feature_class in rows:
+        for key, *place in rows:
             if len(key.replace(" ", "")) < 3 or key in COMMON_WORDS:
                 continue
-            self.by_key[key].append(Candidate(place_id, population, feature_class))
+            self.by_key[key].append(Candidate(*place))
         for candidates in self.by_key.values():
-            # Countries and admin areas first, then the most populous place: the
-            # simplest prior until ranking by context arrives.
+            # Without context: countries and admin areas first, then the most populous.
             candidates.sort(key=lambda c: (c.feature_class != "A", -c.population))
         self.max_words = max((k.count(" ") + 1 for k in self.by_key), default=1)
 
@@ -321,6 +328,174 @@ def name_index() -> NameIndex:
     stats = names.aggregate(last=Max("id"), n=Count("id"))
     signature = f"{stats['n']}-{stats['last'] or 0}"
     if _index is None or _index.signature != signature:
-        rows = names.values_list("key", "place_id", "place__population", "place__feature_class")
+        rows = names.values_list(
+            "key",
+            "place_id",
+            "place__population",
+            "place__feature_class",
+            "place__feature_code",
+            "place__country_code",
+            "place__latitude",
+            "place__longitude",
+        )
         _index = NameIndex(rows.iterator(chunk_size=5000), signature)
     return _index
+
+
+# --- Ranking -------------------------------------------------------------------------------
+
+# "ريف حلب", "جرود عرسال", "شمال الرقة": the place is the name after these words, and
+# the event is near it, not in it (ACLED geo_precision 2).
+VICINITY = {
+    match_key(w)
+    for w in "ريف جرود محيط ضواحي أطراف أرياف قرب شمال جنوب شرق غرب شمالي جنوبي شرقي غربي".split()
+}
+DIRECTIONS = {match_key(w) for w in "الشمالي الجنوبي الشرقي الغربي الشمالية الجنوبية".split()}
+AREA_WORDS = {match_key(w) for w in "محافظة ولاية قضاء إقليم".split()}
+TOWN_WORDS = {match_key(w) for w in "مدينة بلدة قرية ناحية مخيم حي".split()}
+ARTICLE_PREFIX = "ال"
+
+WEIGHTS = {"name": 3.0, "type": 1.0, "population": 1.0, "country": 2.0, "nearby": 2.0}
+
+
+@dataclass
+class Mention:
+    """What a location mention names, once vicinity and type words are set aside."""
+
+    keys: list[str]  # matching keys to look up, best first
+    geo_precision: int
+    wants: str  # "area", "town" or "" (no type word)
+
+
+def parse_mention(text: str) -> Mention:
+    words = match_key(text).split()
+    precision, wants = 1, ""
+    while words and _bare(words[0]) in VICINITY:
+        words, precision = words[1:], 2
+    while len(words) > 1 and words[-1] in DIRECTIONS:
+        words, precision = words[:-1], 2
+    if words and _bare(words[0]) in AREA_WORDS | TOWN_WORDS:
+        wants = "area" if _bare(words[0]) in AREA_WORDS else "town"
+        if len(words) > 1:
+            words = words[1:]
+    if wants == "area" and precision == 1:
+        precision = 3
+    name = " ".join(words)
+    keys = [name, *(stem for stem in strip_proclitics(name) if stem != name)]
+    keys += [
+        k[len(ARTICLE_PREFIX) :] if k.startswith(ARTICLE_PREFIX) else ARTICLE_PREFIX + k
+        for k in keys
+    ]
+    return Mention(list(dict.fromkeys(k for k in keys if len(k) > 1)), precision, wants)
+
+
+def _bare(word: str) -> str:
+    """A word without a leading separable proclitic (وريف → ريف)."""
+    for stem in strip_proclitics(word):
+        if stem in VICINITY or stem in AREA_WORDS or stem in TOWN_WORDS:
+            return stem
+    return word
+
+
+@dataclass
+class Context:
+    """What the article says about where it is: countries named and places linked so far."""
+
+    countries: Counter = field(default_factory=Counter)
+    points: list[tuple[float, float]] = field(default_factory=list)
+
+    def add(self, candidate: Candidate) -> None:
+        if candidate.country:
+            self.countries[candidate.country] += 1
+        if candidate.latitude is not None and candidate.longitude is not None:
+            self.points.append((candidate.latitude, candidate.longitude))
+
+
+@dataclass
+class Ranked:
+    candidate: Candidate
+    score: float
+    parts: dict[str, float]  # each weighted component, so the UI can explain the score
+    geo_precision: int
+
+
+def rank(text: str, context: Context | None = None, index: NameIndex | None = None) -> list[Ranked]:
+    """Candidates for a location mention, best first, each with an explained score."""
+    index = index or name_index()
+    context = context or Context()
+    mention = parse_mention(text)
+    seen: dict[int, Ranked] = {}
+    for position, key in enumerate(mention.keys):
+        for candidate in index.lookup(key):
+            if candidate.place_id in seen:
+                continue
+            parts = _score(candidate, position, mention, context)
+            total = round(sum(parts.values()), 4)
+            seen[candidate.place_id] = Ranked(candidate, total, parts, mention.geo_precision)
+    return sorted(seen.values(), key=lambda r: (-r.score, -r.candidate.population))
+
+
+def _score(candidate: Candidate, position: int, mention: Mention, context: Context) -> dict:
+    name = 1.0 if position == 0 else 0.85
+    if mention.wants == "area":
+        kind = 1.0 if candidate.feature_code.startswith("ADM") else 0.3
+    elif mention.wants == "town":
+        kind = 1.0 if candidate.feature_class == "P" else 0.3
+    else:
+        kind = 1.0 if candidate.feature_class in {"P", "A"} else 0.5
+    population = min(math.log10(candidate.population + 1) / 7, 1.0)
+    total_countries = sum(context.countries.values())
+    country = context.countries[candidate.country] / total_countries if total_countries else 0.0
+    nearby = 0.0
+    if context.points and candidate.latitude is not None:
+        distance = min(km(candidate.latitude, candidate.longitude, *p) for p in context.points)
+        nearby = math.exp(-distance / 250)
+    raw = {
+        "name": name,
+        "type": kind,
+        "population": population,
+        "country": country,
+        "nearby": nearby,
+    }
+    return {k: round(WEIGHTS[k] * v, 4) for k, v in raw.items()}
+
+
+def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in kilometres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 6371 * 2 * math.asin(min(1.0, math.sqrt(a)))
+
+
+def article_context(text: str, index: NameIndex | None = None) -> Context:
+    """Countries the article names (سوريا، العراق …) give the first country prior."""
+    index = index or name_index()
+    context = Context()
+    for word in set(match_key(text).split()):
+        for key in strip_proclitics(word):
+            for candidate in index.lookup(key):
+                if candidate.feature_code == "PCLI":
+                    context.countries[candidate.country] += 1
+    return context
+
+
+def link_mentions(text: str, mentions: list[tuple[int, int]]) -> list[Ranked | None]:
+    """The best place for each (start, end) mention in an article, using the article as context.
+
+    Unambiguous mentions are linked first, so that the places they pin down guide the
+    ambiguous ones (Raqqa in a report about Deir ez-Zor is Syria's Raqqa).
+    """
+    index = name_index()
+    context = article_context(text, index)
+    options = [rank(text[a:b], context, index) for a, b in mentions]
+    for ranked in options:
+        if len(ranked) == 1:
+            context.add(ranked[0].candidate)
+    chosen: list[Ranked | None] = []
+    for (a, b), ranked in zip(mentions, options, strict=True):
+        if len(ranked) > 1:
+            ranked = rank(text[a:b], context, index)
+            context.add(ranked[0].candidate)
+        chosen.append(ranked[0] if ranked else None)
+    return chosen

@@ -146,3 +146,53 @@ def test_it_streams_a_geonames_dump_and_its_arabic_alternate_names(db, tmp_path)
     )
     again = load_geonames_dump(table, alternates)
     assert (again.places, again.names) == (0, 0)
+
+
+def test_a_mention_sets_vicinity_and_type_words_aside():
+    from annotations.gazetteer import parse_mention
+
+    countryside = parse_mention("وريف حلب الشمالي")
+    assert countryside.keys[0] == match_key("حلب") and countryside.geo_precision == 2
+    area = parse_mention("محافظة دير الزور")
+    assert area.keys[0] == match_key("دير الزور") and (area.wants, area.geo_precision) == (
+        "area",
+        3,
+    )
+    assert parse_mention("جرود عرسال").geo_precision == 2
+    town = parse_mention("بلدة سراقب")
+    assert (town.keys[0], town.wants, town.geo_precision) == (match_key("سراقب"), "town", 1)
+    assert match_key("رقه") in parse_mention("الرقة").keys  # with and without the article
+
+
+def tripolis(db):
+    from .conftest import add_place
+
+    libya = add_place("Tripoli", ["طرابلس"], 2210247, "LY", population=1150989)
+    lebanon = add_place("Tripoli", ["طرابلس"], 266826, "LB", population=229398)
+    for place, lat, lon in [(libya, 32.89, 13.18), (lebanon, 34.44, 35.85)]:
+        place.latitude, place.longitude = lat, lon
+        place.save()
+    beirut = add_place("Beirut", ["بيروت"], 276781, "LB", population=1916100)
+    beirut.latitude, beirut.longitude = 33.89, 35.5
+    beirut.save()
+    return libya, lebanon
+
+
+def test_context_outranks_population_and_the_score_is_explained(db):
+    from annotations.gazetteer import Context, link_mentions, rank
+
+    libya, lebanon = tripolis(db)
+    alone = rank("طرابلس")
+    assert [r.candidate.place_id for r in alone] == [libya.pk, lebanon.pk]  # more people
+    text = "قصف في بيروت ثم اشتباكات في طرابلس شمال لبنان."
+    mentions = [(text.index("بيروت"), text.index("بيروت") + 5)]
+    mentions.append((text.index("طرابلس"), text.index("طرابلس") + 6))
+    beirut_link, tripoli_link = link_mentions(text, mentions)
+    assert beirut_link.geo_precision == 1
+    assert tripoli_link.candidate.place_id == lebanon.pk  # near Beirut, in the Lebanon named
+    assert set(tripoli_link.parts) == {"name", "type", "population", "country", "nearby"}
+    assert tripoli_link.parts["nearby"] > 1.0 and tripoli_link.score == round(
+        sum(tripoli_link.parts.values()), 4
+    )
+    near_libya = Context(points=[(32.9, 13.2)])
+    assert rank("طرابلس", near_libya)[0].candidate.place_id == libya.pk

@@ -140,14 +140,14 @@ def test_a_small_village_matches_alone_only_after_a_place_word(db):
     assert [(s.start, body[s.start : s.end]) for s in found] == [(body.index("هجين", 5), "هجين")]
 
 
-def test_a_later_engine_links_a_place_to_the_same_loc_span():
-    crf = [Suggestion(0, 5, "LOC", 0.9, "crf"), Suggestion(10, 14, "PERS", 0.8, "crf")]
-    gazetteer = [
-        Suggestion(0, 5, "LOC", 0.9, "gazetteer", 7),
-        Suggestion(10, 14, "LOC", 0.7, "gazetteer", 8),
-    ]
-    merged = combine([crf, gazetteer])
-    assert [(s.engine, s.label, s.place_id) for s in merged] == [
-        ("crf", "LOC", 7),
-        ("crf", "PERS", None),  # a person is not linked to a place of the same name
-    ]
+def test_every_loc_span_is_linked_whichever_engine_found_it(article, places):
+    from annotations.taggers import linked
+
+    body = article.body
+    start = body.index("ريف حلب")
+    crf_like = Suggestion(start, start + len("ريف حلب الشرقي"), "LOC", 0.8, "crf")
+    person = Suggestion(0, 4, "PERS", 0.8, "crf")
+    (_, person_link), (_, link) = linked(body, [person, crf_like])
+    assert person_link is None
+    assert link.candidate.place_id == places["aleppo"].pk
+    assert link.geo_precision == 2  # the countryside of Aleppo, not the city

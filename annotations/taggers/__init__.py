@@ -7,20 +7,20 @@ that is a list means "the first of these that is available" (BERT when its model
 installed, else the CRF).
 
 Conflict rule: engines are merged in the listed order and a suggestion overlapping
-one from an earlier engine is dropped, except that a later engine's place link is
-attached to an earlier LOC span with exactly the same offsets (the gazetteer links
-what BERT or the CRF found). Within one engine, longer suggestions win overlaps.
+one from an earlier engine is dropped; within one engine, longer suggestions win.
+Every LOC span is then linked to its best-ranked place (gazetteer.link_mentions),
+whichever engine found it.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 
 from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
 
+from ..gazetteer import Ranked, link_mentions
 from ..models import Article, AuditEntry, Layer, Span
 from ..text import tokenize
 from .base import Engine, EngineUnavailable, Suggestion
@@ -47,18 +47,8 @@ def combine(batches: list[list[Suggestion]]) -> list[Suggestion]:
     taken: list[Suggestion] = []
     for batch in batches:
         for suggestion in sorted(batch, key=lambda s: (s.start - s.end, s.start)):
-            clash = [s for s in taken if s.start < suggestion.end and suggestion.start < s.end]
-            if not clash:
+            if not any(s.start < suggestion.end and suggestion.start < s.end for s in taken):
                 taken.append(suggestion)
-                continue
-            same = clash[0]
-            if (
-                len(clash) == 1
-                and (same.start, same.end, same.label) == (suggestion.start, suggestion.end, "LOC")
-                and same.place_id is None
-                and suggestion.place_id is not None
-            ):
-                taken[taken.index(same)] = replace(same, place_id=suggestion.place_id)
     return sorted(taken, key=lambda s: (s.start, s.end))
 
 
@@ -86,20 +76,9 @@ def pretag(article: Article, *, force: bool = False) -> Layer:
         suggestions = combine([e.tag(article.body, tokens) for e in engines])
         before = {"spans": layer.spans.count(), "engines": layer.engines}
         layer.spans.all().delete()
+        kept = [s for s in suggestions if s.label in labels]
         created = Span.objects.bulk_create(
-            Span(
-                layer=layer,
-                start=s.start,
-                end=s.end,
-                label=s.label,
-                confidence=s.confidence,
-                origin=Span.MACHINE,
-                engine=s.engine,
-                place_id=s.place_id,
-                link_status=Span.LINK_AUTO if s.place_id else "",
-            )
-            for s in suggestions
-            if s.label in labels
+            machine_span(layer, s, link) for s, link in linked(article.body, kept)
         )
         layer.engines = signature
         layer.version += 1
@@ -115,3 +94,26 @@ def pretag(article: Article, *, force: bool = False) -> Layer:
             after=after,
         )
     return layer
+
+
+def linked(text: str, suggestions: list[Suggestion]) -> list[tuple[Suggestion, Ranked | None]]:
+    locations = [i for i, s in enumerate(suggestions) if s.label == "LOC"]
+    links = link_mentions(text, [(suggestions[i].start, suggestions[i].end) for i in locations])
+    chosen: dict[int, Ranked | None] = dict(zip(locations, links, strict=True))
+    return [(s, chosen.get(i)) for i, s in enumerate(suggestions)]
+
+
+def machine_span(layer: Layer, suggestion: Suggestion, link: Ranked | None) -> Span:
+    return Span(
+        layer=layer,
+        start=suggestion.start,
+        end=suggestion.end,
+        label=suggestion.label,
+        confidence=suggestion.confidence,
+        origin=Span.MACHINE,
+        engine=suggestion.engine,
+        place_id=link.candidate.place_id if link else None,
+        link_status=Span.LINK_AUTO if link else "",
+        link_score=link.score if link else None,
+        geo_precision=link.geo_precision if link else None,
+    )
