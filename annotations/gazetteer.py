@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max
 
-from .models import Place, PlaceName
+from .models import Layer, Place, PlaceName, Span
 from .text import match_key, strip_proclitics
 
 COUNTRIES_FILE = Path(__file__).parent / "data" / "countries_ar.json"
@@ -499,3 +499,120 @@ def link_mentions(text: str, mentions: list[tuple[int, int]]) -> list[Ranked | N
             context.add(ranked[0].candidate)
         chosen.append(ranked[0] if ranked else None)
     return chosen
+
+
+def create_custom_place(
+    name_ar: str, name_en: str, country: str, admin1: str, latitude: float, longitude: float
+) -> Place:
+    """A place the gazetteer lacks; its Arabic name then matches later mentions too."""
+    if not match_key(name_ar):
+        raise ValueError("an Arabic name is required")
+    if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+        raise ValueError("coordinates out of range")
+    with transaction.atomic():
+        place = Place.objects.create(
+            name=(name_en or name_ar).strip()[:200],
+            latitude=latitude,
+            longitude=longitude,
+            country_code=country.strip().upper()[:2],
+            admin1=admin1.strip()[:200],
+            feature_class="P",
+            feature_code="PPL",
+            source="custom",
+        )
+        add_names([(place.pk, name_ar, "ar"), *([(place.pk, name_en, "en")] if name_en else [])])
+    return place
+
+
+@dataclass
+class Option:
+    """A candidate place as the linking panel shows it."""
+
+    rank: int
+    place: Place
+    name_ar: str
+    score: float
+    parts: dict[str, float]
+    distance_km: float | None  # to the nearest other place linked in the article
+
+
+def layer_context(layer: Layer, exclude: Span | None = None) -> tuple[Context, list[Place]]:
+    """The article's countries and the places already linked in this layer."""
+    context = article_context(layer.article.body)
+    linked = Place.objects.filter(
+        pk__in=layer.spans.exclude(pk=getattr(exclude, "pk", None))
+        .filter(place__isnull=False)
+        .values("place_id")
+    )
+    places = list(linked)
+    for place in places:
+        context.add(
+            Candidate(
+                place.pk,
+                place.population,
+                place.feature_class,
+                place.feature_code,
+                place.country_code,
+                place.latitude,
+                place.longitude,
+            )
+        )
+    return context, places
+
+
+def options_for(text: str, context: Context, linked: list[Place], limit: int = 5) -> list[Option]:
+    ranked = rank(text, context)[:limit]
+    places = Place.objects.in_bulk([r.candidate.place_id for r in ranked])
+    arabic = dict(
+        PlaceName.objects.filter(place__in=places, lang="ar")
+        .order_by("place_id", "id")
+        .values_list("place_id", "name")
+    )
+    options = []
+    for i, r in enumerate(ranked, start=1):
+        place = places[r.candidate.place_id]
+        options.append(
+            Option(i, place, arabic.get(place.pk, ""), r.score, r.parts, _nearest(place, linked))
+        )
+    return options
+
+
+def search(query: str, context: Context, linked: list[Place], limit: int = 10) -> list[Option]:
+    """Places whose Arabic or English name starts with the query, ranked in context."""
+    key = match_key(query)
+    if len(key) < 2:
+        return []
+    ids = list(
+        PlaceName.objects.filter(key__startswith=key).values_list("place_id", flat=True)[:200]
+    )
+    places = Place.objects.in_bulk(ids)
+    scored = []
+    for place in places.values():
+        candidate = Candidate(
+            place.pk,
+            place.population,
+            place.feature_class,
+            place.feature_code,
+            place.country_code,
+            place.latitude,
+            place.longitude,
+        )
+        parts = _score(candidate, 0, Mention([key], 1, ""), context)
+        scored.append((sum(parts.values()), parts, place))
+    scored.sort(key=lambda t: (-t[0], -t[2].population))
+    arabic = dict(
+        PlaceName.objects.filter(place__in=[p for *_, p in scored[:limit]], lang="ar")
+        .order_by("place_id", "id")
+        .values_list("place_id", "name")
+    )
+    return [
+        Option(i, place, arabic.get(place.pk, ""), round(total, 4), parts, _nearest(place, linked))
+        for i, (total, parts, place) in enumerate(scored[:limit], start=1)
+    ]
+
+
+def _nearest(place: Place, linked: list[Place]) -> float | None:
+    others = [p for p in linked if p.pk != place.pk and p.latitude is not None]
+    if place.latitude is None or not others:
+        return None
+    return round(min(km(place.latitude, place.longitude, p.latitude, p.longitude) for p in others))

@@ -7,7 +7,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from .models import Article, Layer, Span, SpanRejected, audit
+from .models import Article, Layer, Place, Span, SpanRejected, audit
+from .text import match_key
 
 
 def validate(article: Article, start: int, end: int, label: str) -> None:
@@ -95,3 +96,30 @@ def delete(span: Span, user: Any, version: int) -> None:
         span_id = span.pk
         span.delete()
         audit(layer, user, "delete", span_id, before, None)
+
+
+def link(
+    span: Span, user: Any, place: Place, version: int, all_mentions: bool = False
+) -> list[Span]:
+    """Link a LOC span (or every LOC span with the same name in the layer) to a place.
+
+    A link an annotator chose is confirmed; the machine's links stay `auto` until then.
+    """
+    if span.label != "LOC":
+        raise SpanRejected(_("Only a location can be linked to a place."))
+    layer = span.layer
+    targets = [span]
+    if all_mentions:
+        body = layer.article.body
+        key = match_key(body[span.start : span.end])
+        targets = [
+            s for s in layer.spans.filter(label="LOC") if match_key(body[s.start : s.end]) == key
+        ]
+    with transaction.atomic():
+        layer.bump(version)
+        for target in targets:
+            before = target.snapshot()
+            target.place, target.link_status = place, Span.LINK_CONFIRMED
+            target.save(update_fields=["place", "link_status"])
+            audit(layer, user, "update", target.pk, before, target.snapshot())
+    return targets

@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from .views import articles, corrections, imports, spans, tagger
+from .views import articles, corrections, imports, places, spans, tagger
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="article_list"), name="home"),
@@ -11,6 +11,9 @@ urlpatterns = [
     path("spans/<int:pk>/", spans.span_detail, name="span_detail"),
     path("spans/<int:pk>/label/", spans.span_update, name="span_update"),
     path("spans/<int:pk>/delete/", spans.span_delete, name="span_delete"),
+    path("spans/<int:pk>/link/", places.span_link, name="span_link"),
+    path("spans/<int:pk>/places/", places.place_search, name="place_search"),
+    path("spans/<int:pk>/places/new/", places.place_create, name="place_create"),
     path("imports/", imports.import_new, name="import_new"),
     path("imports/<int:pk>/", imports.import_detail, name="import_detail"),
     path("tagger/", tagger.tagger, name="tagger"),

@@ -147,6 +147,9 @@ NEWSDESK_ENGINES = [
     ["annotations.taggers.camel_bert.CamelBertEngine", "annotations.taggers.crf.CRFEngine"],
     "annotations.taggers.gazetteer.GazetteerEngine",
 ]
+# Map tiles for the linking panel, e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png" on a
+# deployment with internet; empty means country outlines only (shipped, works offline).
+NEWSDESK_MAP_TILES = os.environ.get("NEWSDESK_MAP_TILES", "")
 # A fine-tuned BERT NER model directory for camel-tools' NERecognizer; empty means
 # camel-tools' own `ner-arabert` data under CAMELTOOLS_DATA, when installed.
 NEWSDESK_CAMEL_NER_MODEL = os.environ.get("NEWSDESK_CAMEL_NER_MODEL", "")

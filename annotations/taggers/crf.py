@@ -2,6 +2,7 @@
 
 A model is a directory:
     model.crfsuite  the crfsuite weights
+    stage1.crfsuite the first-pass CRF whose labels feed model.crfsuite (with stacking)
     lexicon.json    the training-derived lexicon (see features.Lexicon)
     settings.json   feature settings and training parameters
     metrics.json    what `train` measured (sizes, time)
@@ -13,8 +14,10 @@ The package `annotations.taggers` imports Django models, so callers outside Djan
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
@@ -24,11 +27,12 @@ import pycrfsuite
 from ..conll import entities
 from ..text import Token, sentences
 from .base import EngineUnavailable, Suggestion
-from .features import FeatureExtractor, FeatureSettings, Lexicon
+from .features import FeatureExtractor, FeatureSettings, Lexicon, stacked_features
 
 __all__ = ["CRFEngine", "CRFTagger", "active_model_dir", "train"]
 
 MODEL_FILE = "model.crfsuite"
+STAGE1_FILE = "stage1.crfsuite"
 LEXICON_FILE = "lexicon.json"
 SETTINGS_FILE = "settings.json"
 METRICS_FILE = "metrics.json"
@@ -40,7 +44,11 @@ DEFAULT_PARAMS: dict = {
     "c2": 0.01,
     "max_iterations": 150,
     "feature.possible_transitions": True,
+    # The first pass of stacking (FeatureSettings.stacking) trains CROSS_FIT_PARTS + 1
+    # models; fewer iterations keep the whole under the training budget.
+    "stage1_iterations": 80,
 }
+STAGE1_PARAM = "stage1_iterations"
 # The lexicon of a training sentence comes from the other parts of the training data;
 # a lexicon that has seen the sentence would teach the CRF to trust it blindly.
 CROSS_FIT_PARTS = 5
@@ -73,11 +81,16 @@ def train(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    trainer = pycrfsuite.Trainer(algorithm=params["algorithm"], verbose=False)
-    trainer.set_params({k: v for k, v in params.items() if k != "algorithm"})
-    for xseq, yseq in training_items(sentences, settings):
-        trainer.append(xseq, yseq)
-    trainer.train(str(out / MODEL_FILE))
+    if settings.stacking:
+        first = replace(settings, stacking=False)
+        first_params = {**params, "max_iterations": params[STAGE1_PARAM]}
+        labels = _out_of_fold_labels(sentences, first, first_params)
+        _train_model(training_items(sentences, first), out / STAGE1_FILE, first_params)
+        iterations = _train_model(
+            training_items(sentences, settings, labels), out / MODEL_FILE, params
+        )
+    else:
+        iterations = _train_model(training_items(sentences, settings), out / MODEL_FILE, params)
     lexicon = Lexicon.build(sentences)
     _write_json(out / LEXICON_FILE, lexicon.to_dict())
     _write_json(out / SETTINGS_FILE, {"features": settings.to_dict(), "params": params})
@@ -85,22 +98,67 @@ def train(
         "sentences": len(sentences),
         "tokens": sum(map(len, sentences)),
         "train_seconds": round(time.perf_counter() - started, 2),
-        "iterations": len(trainer.logparser.iterations),
+        "iterations": iterations,
     }
     _write_json(out / METRICS_FILE, metrics)
     return metrics
 
 
+def _train_model(items: Iterable, path: Path, params: dict) -> int:
+    """Train one crfsuite model on (xseq, yseq) items; the number of iterations run."""
+    trainer = pycrfsuite.Trainer(algorithm=params["algorithm"], verbose=False)
+    trainer.set_params({k: v for k, v in params.items() if k not in ("algorithm", STAGE1_PARAM)})
+    for xseq, yseq in items:
+        trainer.append(xseq, yseq)
+    trainer.train(str(path))
+    return len(trainer.logparser.iterations)
+
+
+def _out_of_fold_labels(
+    sentences: Sequence[Sentence], settings: FeatureSettings, params: dict
+) -> list[list[str]]:
+    """First-pass labels of every sentence from a model trained on the other parts."""
+    labels: list[list[str]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / MODEL_FILE
+        for start, end in _contiguous_parts(len(sentences), CROSS_FIT_PARTS):
+            others = [*sentences[:start], *sentences[end:]]
+            _train_model(training_items(others, settings), path, params)
+            tagger = pycrfsuite.Tagger()
+            tagger.open(str(path))
+            extractor = FeatureExtractor(settings, Lexicon.build(others))
+            for document in pseudo_documents(sentences[start:end]):
+                xseqs = extractor.document([[token for token, _ in s] for s in document])
+                labels += [tagger.tag(xseq) for xseq in xseqs]
+            tagger.close()
+    return labels
+
+
 def training_items(
-    sentences: Sequence[Sentence], settings: FeatureSettings
+    sentences: Sequence[Sentence],
+    settings: FeatureSettings,
+    first_labels: Sequence[Sequence[str]] | None = None,
 ) -> Iterable[tuple[list[list[str]], list[str]]]:
-    """Features and labels of each sentence, lexicon features cross-fitted by part."""
+    """Features and labels of each sentence, lexicon features cross-fitted by part.
+
+    With `first_labels` (out-of-fold first-pass labels, one list per sentence), the
+    stacking features built from them are added.
+    """
     for start, end in _contiguous_parts(len(sentences), CROSS_FIT_PARTS):
         others = [*sentences[:start], *sentences[end:]]
         lexicon = Lexicon.build(others) if settings.lexicon or settings.phrases else None
         extractor = FeatureExtractor(settings, lexicon)
-        for document in pseudo_documents(sentences[start:end]):
-            xseqs = extractor.document([[token for token, _ in s] for s in document])
+        for offset in range(start, end, DOCUMENT_SENTENCES):
+            document = sentences[offset : min(offset + DOCUMENT_SENTENCES, end)]
+            tokens = [[token for token, _ in s] for s in document]
+            xseqs = extractor.document(tokens)
+            if first_labels is not None:
+                predicted = first_labels[offset : offset + len(document)]
+                extra = stacked_features(tokens, predicted)
+                xseqs = [
+                    [a + b for a, b in zip(x, e, strict=True)]
+                    for x, e in zip(xseqs, extra, strict=True)
+                ]
             for xseq, sentence in zip(xseqs, document, strict=True):
                 yield xseq, [tag for _, tag in sentence]
 
@@ -126,11 +184,16 @@ class CRFTagger:
     """A loaded model: token strings in, (label, marginal probability) out."""
 
     def __init__(
-        self, model_dir: Path, extractor: FeatureExtractor, tagger: pycrfsuite.Tagger
+        self,
+        model_dir: Path,
+        extractor: FeatureExtractor,
+        tagger: pycrfsuite.Tagger,
+        first: pycrfsuite.Tagger | None = None,
     ) -> None:
         self.model_dir = model_dir
         self.extractor = extractor
         self._tagger = tagger
+        self._first = first  # the first pass of a stacked model
 
     @classmethod
     def load(cls, model_dir: str | Path, places: Iterable[str] | None = None) -> CRFTagger:
@@ -142,18 +205,33 @@ class CRFTagger:
         extractor = FeatureExtractor(settings, Lexicon.from_dict(lexicon_data), places)
         tagger = pycrfsuite.Tagger()
         tagger.open(str(model_dir / MODEL_FILE))
-        return cls(model_dir, extractor, tagger)
+        first = None
+        if settings.stacking:
+            first = pycrfsuite.Tagger()
+            first.open(str(model_dir / STAGE1_FILE))
+        return cls(model_dir, extractor, tagger, first)
 
     def tag_tokens(self, tokens: Sequence[str]) -> list[tuple[str, float]]:
-        return self._tag_items(self.extractor.sentence(tokens)) if tokens else []
+        return self.tag_document([tokens])[0] if tokens else []
 
     def tag_sentences(self, batch: Sequence[Sequence[str]]) -> list[list[str]]:
         """Labels only (no marginals) of the sentences of one document, for evaluation."""
-        return [self._tagger.tag(xseq) for xseq in self.extractor.document(batch)]
+        return [self._tagger.tag(xseq) if xseq else [] for xseq in self._items(batch)]
 
     def tag_document(self, batch: Sequence[Sequence[str]]) -> list[list[tuple[str, float]]]:
         """`tag_tokens` for each sentence of one document, sharing document evidence."""
-        return [self._tag_items(xseq) for xseq in self.extractor.document(batch)]
+        return [self._tag_items(xseq) for xseq in self._items(batch)]
+
+    def _items(self, batch: Sequence[Sequence[str]]) -> list[list[list[str]]]:
+        xseqs = self.extractor.document(batch)
+        if self._first is None:
+            return xseqs
+        first = self._first
+        labels = [first.tag(xseq) if xseq else [] for xseq in xseqs]
+        extra = stacked_features(batch, labels)
+        return [
+            [a + b for a, b in zip(x, e, strict=True)] for x, e in zip(xseqs, extra, strict=True)
+        ]
 
     def _tag_items(self, xseq: list[list[str]]) -> list[tuple[str, float]]:
         if not xseq:

@@ -29,7 +29,15 @@ from pathlib import Path
 from ..conll import entities
 from ..text import match_key, strip_proclitics
 
-__all__ = ["FeatureExtractor", "FeatureSettings", "Gazetteer", "Lexicon", "load_name_lists"]
+__all__ = [
+    "FeatureExtractor",
+    "FeatureSettings",
+    "Gazetteer",
+    "Lexicon",
+    "load_name_lists",
+    "stacked_features",
+    "word_clusters",
+]
 
 NAMES_DIR = Path(__file__).resolve().parent.parent / "data" / "names"
 # Runtime places join the hand-made country and city lists under one feature, so a model
@@ -63,6 +71,8 @@ class FeatureSettings:
     lexicon: bool = True  # training-derived word -> entity type features
     phrases: bool = True  # training-derived entity phrases
     document: bool = True  # evidence from the word's other occurrences in the document
+    stacking: bool = True  # a first CRF's labels of the document feed a second CRF
+    clusters: int = 0  # distributional word classes learned from the training text (0: off)
 
     @classmethod
     def from_dict(cls, data: dict) -> FeatureSettings:
@@ -220,8 +230,10 @@ class FeatureExtractor:
         settings: FeatureSettings | None = None,
         lexicon: Lexicon | None = None,
         places: Iterable[str] | None = None,
+        clusters: dict[str, str] | None = None,
     ) -> None:
         self.settings = settings or FeatureSettings()
+        self.clusters = clusters or {}
         self.lexicon = lexicon if self.settings.lexicon or self.settings.phrases else None
         self.names = self._name_gazetteer(places) if self.settings.names else None
         self.phrases = self._phrase_gazetteer()
@@ -313,6 +325,7 @@ class FeatureExtractor:
                 cached += [f"{offset}:s={stem}" for stem in _proper_stems(key)]
             if abs(offset) == 1:
                 cached.append(f"{offset}:shape={_shape(key)}")
+                cached += [f"{offset}:{c}" for c in self._cluster_features(key)]
                 cached += [f"{offset}:{f}" for f in self._lexicon_features(key)]
             self._context[(key, offset)] = cached
         return cached
@@ -331,7 +344,16 @@ class FeatureExtractor:
         digits = key.translate(ARABIC_INDIC)
         if digits.isdigit():
             features.append(f"num={min(len(digits), 5)}")
-        return features + self._lexicon_features(key)
+        return features + self._lexicon_features(key) + self._cluster_features(key)
+
+    def _cluster_features(self, key: str) -> list[str]:
+        if not self.clusters:
+            return []
+        found = self.clusters.get(key)
+        if found is None:
+            stem = next((s for s in _proper_stems(key) if s in self.clusters), None)
+            found = self.clusters[stem] if stem is not None else "-"
+        return [f"c{n}={c}" for n, c in enumerate(found.split())]
 
     def _lexicon_features(self, key: str) -> list[str]:
         if not (self.lexicon and self.settings.lexicon):
@@ -381,3 +403,140 @@ def _shape(key: str) -> str:
         if not classes or classes[-1] != kind:
             classes.append(kind)
     return "".join(classes[:3])
+
+
+# --- Stacking ------------------------------------------------------------------------------
+
+
+def stacked_features(
+    sentences: Sequence[Sequence[str]], labels: Sequence[Sequence[str]]
+) -> list[list[list[str]]]:
+    """Features from a first CRF's labels of one document, added to the second CRF's items.
+
+    Per token: the first pass's labels of it and its neighbours; the entity types the first
+    pass gave the word's stem at its other occurrences in the document (`dp=`), at earlier
+    ones (`de=`), and entity phrases it found elsewhere that cover the token (`dph:`).
+    For training sentences the first-pass labels come from models that never saw them.
+    """
+    keys = [[_key(token) for token in tokens] for tokens in sentences]
+    seen: dict[str, Counter[str]] = defaultdict(Counter)
+    phrases: dict[str, set[str]] = defaultdict(set)
+    for sentence_keys, sentence_labels in zip(keys, labels, strict=True):
+        for key, label in zip(sentence_keys, sentence_labels, strict=True):
+            if len(key) >= MIN_DOCUMENT_WORD:
+                seen[_shortest(key)][label[2:] or "O"] += 1
+        for start, end, kind in _spans(sentence_labels):
+            if end - start > 1 or len(sentence_keys[start]) >= MIN_DOCUMENT_WORD:
+                phrases[kind].update(_phrase_forms(sentence_keys[start:end]))
+    gazetteer = Gazetteer(phrases) if phrases else None
+    earlier: dict[str, set[str]] = defaultdict(set)
+    found = []
+    for sentence_keys, sentence_labels in zip(keys, labels, strict=True):
+        hits = gazetteer.tag(sentence_keys) if gazetteer else [[] for _ in sentence_keys]
+        items = []
+        size = len(sentence_keys)
+        for i, key in enumerate(sentence_keys):
+            label = sentence_labels[i]
+            features = [f"p0={label}"]
+            for offset in (-2, -1, 1, 2):
+                j = i + offset
+                features.append(f"p{offset}={sentence_labels[j] if 0 <= j < size else '-'}")
+            features.append(f"p-1|p0={sentence_labels[i - 1] if i else '-'}|{label}")
+            if len(key) >= MIN_DOCUMENT_WORD:
+                stem = _shortest(key)
+                others = seen[stem].copy()
+                others[label[2:] or "O"] -= 1
+                kinds = [kind for kind, n in others.items() if n > 0]
+                features += [f"dp={kind}" for kind in kinds]
+                features += [f"de={kind}" for kind in sorted(earlier[stem])]
+                if len(kinds) == 1:
+                    features.append(f"dp1={kinds[0]}")
+            features += [f"dph:{hit}" for hit in hits[i]]
+            items.append(features)
+        for key, label in zip(sentence_keys, sentence_labels, strict=True):
+            if len(key) >= MIN_DOCUMENT_WORD:
+                earlier[_shortest(key)].add(label[2:] or "O")
+        found.append(items)
+    return found
+
+
+# --- Word clusters -------------------------------------------------------------------------
+
+
+def word_clusters(
+    sentences: Iterable[Sequence[str]],
+    sizes: Sequence[int] = (32, 128, 512),
+    min_count: int = 2,
+    contexts: int = 2000,
+    dimensions: int = 64,
+    seed: int = 0,
+) -> dict[str, str]:
+    """Distributional classes of words and stems, from unlabelled text (the training part).
+
+    Each word (match key) and each of its candidate stems seen `min_count` times is a row
+    of counts of the `contexts` most frequent words just before and just after it; the
+    rows are PPMI-weighted, reduced to `dimensions` by SVD and grouped by k-means at each
+    of `sizes`. Returns key -> "id id id", one class id per size, coarse to fine.
+    """
+    import numpy as np
+
+    counts: Counter[str] = Counter()
+    rows_of: list[list[str]] = []
+    for tokens in sentences:
+        keys = [_key(token) for token in tokens]
+        rows_of.append(keys)
+        for key in keys:
+            counts[key] += 1
+    context_ids = {k: i for i, (k, _) in enumerate(counts.most_common(contexts))}
+    width = len(context_ids)
+    # pairs of (row word, context column): a word's and its stems' rows share contexts
+    pair_counts: Counter[tuple[str, int]] = Counter()
+    for keys in rows_of:
+        padded = ["<s>", *keys, "</s>"]
+        for i, key in enumerate(keys, 1):
+            left = context_ids.get(padded[i - 1], -1)
+            right = context_ids.get(padded[i + 1], -1)
+            for word in {key, *(s for s in _proper_stems(key) if len(s) >= 3)}:
+                if left >= 0:
+                    pair_counts[(word, left)] += 1
+                if right >= 0:
+                    pair_counts[(word, width + right)] += 1
+    row_totals: Counter[str] = Counter()
+    for (word, _), n in pair_counts.items():
+        row_totals[word] += n
+    words = sorted(w for w, n in row_totals.items() if n >= min_count)
+    if len(words) <= max(sizes):
+        return {}
+    row_ids = {w: i for i, w in enumerate(words)}
+    entries = [(row_ids[w], c, n) for (w, c), n in pair_counts.items() if w in row_ids]
+    rows = np.fromiter((e[0] for e in entries), dtype=np.int64, count=len(entries))
+    columns = np.fromiter((e[1] for e in entries), dtype=np.int64, count=len(entries))
+    values = np.fromiter((e[2] for e in entries), dtype=np.float64, count=len(entries))
+    row_sums = np.bincount(rows, values, minlength=len(words))
+    column_sums = np.bincount(columns, values, minlength=2 * width)
+    pmi = np.log(values * values.sum() / (row_sums[rows] * column_sums[columns]))
+    ppmi = np.zeros((len(words), 2 * width), dtype=np.float32)
+    ppmi[rows, columns] = np.maximum(pmi, 0.0)
+    # SVD through the small Gram matrix: ppmi is words x 2*contexts, contexts << words
+    gram = ppmi.T @ ppmi
+    eigenvalues, vectors = np.linalg.eigh(gram)
+    top = np.argsort(eigenvalues)[::-1][:dimensions]
+    embedded = ppmi @ vectors[:, top]
+    embedded /= np.linalg.norm(embedded, axis=1, keepdims=True) + 1e-9
+    rng = np.random.default_rng(seed)
+    ids = [_kmeans(embedded, size, rng) for size in sizes]
+    return {w: " ".join(str(found[i]) for found in ids) for w, i in row_ids.items()}
+
+
+def _kmeans(points, k: int, rng, iterations: int = 15):
+    import numpy as np
+
+    centres = points[rng.choice(len(points), size=k, replace=False)].copy()
+    assigned = np.zeros(len(points), dtype=np.int64)
+    for _ in range(iterations):
+        assigned = np.argmax(points @ centres.T, axis=1)  # cosine: rows are unit length
+        sums = np.zeros_like(centres)
+        np.add.at(sums, assigned, points)
+        norms = np.linalg.norm(sums, axis=1, keepdims=True)
+        centres = np.where(norms > 0, sums / np.maximum(norms, 1e-9), centres)
+    return assigned

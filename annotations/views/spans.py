@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -9,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import spans
+from .. import gazetteer, spans
 from ..document import document_for
 from ..models import Layer, Span, SpanRejected, StaleLayer
 from .articles import _get_article_for_user, legend
@@ -59,13 +60,19 @@ def span_create(request: HttpRequest, pk: int) -> HttpResponse:
 def span_detail(request: HttpRequest, pk: int) -> HttpResponse:
     span = _get_span_for_user(request, pk)
     article = span.layer.article
+    text = article.body[span.start : span.end]
     context = {
         "span": span,
-        "text": article.body[span.start : span.end],
+        "text": text,
         "labels": article.corpus.labels,
         "layer": span.layer,
         "article": article,
     }
+    if span.label == "LOC":
+        place_context, linked = gazetteer.layer_context(span.layer, exclude=span)
+        context["options"] = gazetteer.options_for(text, place_context, linked)
+        context["map"] = map_data(context["options"], linked)
+        context["map_tiles"] = settings.NEWSDESK_MAP_TILES
     if request.htmx:
         return render(request, "annotations/article.html#span-panel", context)
     return render(request, "annotations/span.html", context)
@@ -127,3 +134,24 @@ def _refused(request: HttpRequest, layer: Layer, exc: Exception) -> HttpResponse
         return redirect(layer.article.get_absolute_url())
     context = {"message": message, "level": "error", "article": layer.article}
     return render(request, "annotations/changes.html", context, status=status)
+
+
+def map_data(options: list[gazetteer.Option], linked: list) -> dict:
+    """Points for the linking panel's map: numbered candidates and the article's places."""
+    return {
+        "candidates": [
+            {
+                "n": o.rank,
+                "name": o.name_ar or o.place.name,
+                "lat": o.place.latitude,
+                "lon": o.place.longitude,
+            }
+            for o in options
+            if o.place.latitude is not None
+        ],
+        "linked": [
+            {"name": p.name, "lat": p.latitude, "lon": p.longitude}
+            for p in linked
+            if p.latitude is not None
+        ],
+    }

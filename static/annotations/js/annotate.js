@@ -118,9 +118,17 @@
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     const panel = document.getElementById("span-panel");
     const hasSelection = startInput.value && endInput.value;
-    if (/^[1-9]$/.test(event.key)) {
-      const scope = hasSelection ? form : panel.querySelector("form.relabel");
-      const button = scope && scope.querySelectorAll("button[name=label]")[Number(event.key) - 1];
+    // event.code, not event.key: Arabic keyboards type ١٢٣ on the same keys.
+    const digit = /^Digit([1-9])$/.exec(event.code);
+    if (digit) {
+      const n = Number(digit[1]);
+      const candidates = panel.querySelectorAll("#candidates button[data-candidate]");
+      let button = null;
+      if (hasSelection) button = form.querySelectorAll("button[name=label]")[n - 1];
+      else if (candidates.length && !event.shiftKey) button = candidates[n - 1];
+      else if (panel.querySelector("form.relabel")) {
+        button = panel.querySelectorAll("form.relabel button[name=label]")[n - 1];
+      }
       if (button && !button.disabled) {
         event.preventDefault();
         submit(button);
