@@ -105,3 +105,32 @@ def test_it_relabels_a_clicked_span_and_shows_a_stale_write(page):
     assert "changed in another window" in page.locator("#messages").inner_text()
     assert page.locator("#doc mark[data-label=LOC]", has_text="الرقة").count() == 1
     assert Span.objects.filter(layer__kind="annotator", label="LOC").count() == 2
+
+
+def test_it_links_a_place_with_the_keyboard_and_creates_a_custom_place(page):
+    from .conftest import add_place
+
+    second = add_place("Halab", ["حلب"], 999002, "IQ", population=3000)
+    page.locator("#doc mark[data-label=LOC]", has_text="حلب").click()
+    page.locator("#candidates button[data-candidate='2']").wait_for()
+    # The map draws country outlines shipped with the app: no tiles, no network.
+    page.wait_for_function("document.querySelectorAll('#place-map path').length > 50")
+    page.keyboard.press("2")
+    page.locator("#messages .success").wait_for()
+    page.reload()
+    span = Span.objects.get(layer__kind="annotator", label="LOC", link_status="confirmed")
+    assert (span.place, span.link_status) == (second, "confirmed")
+    page.locator("#doc mark[data-label=LOC]", has_text="حلب").click()
+    page.locator("#candidates button[aria-current]", has_text="Halab").wait_for()
+
+    page.locator("#doc mark[data-label=LOC]", has_text="الرقة").click()
+    page.locator(".custom-place summary").click()
+    page.fill(".custom-place input[name=name_en]", "New Raqqa camp")
+    page.fill(".custom-place input[name=country]", "SY")
+    page.locator("#place-map").click(position={"x": 100, "y": 100})  # fills the coordinates
+    assert page.input_value("#custom-lat") != ""
+    page.locator(".custom-place button[type=submit]").click()
+    page.locator("#messages .success").wait_for()
+    custom = Span.objects.get(layer__kind="annotator", place__source="custom")
+    assert page.article.body[custom.start : custom.end] == "الرقة"
+    assert custom.place.name == "New Raqqa camp" and custom.place.latitude is not None
