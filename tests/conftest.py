@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 
+from annotations.gazetteer import invalidate_index
 from annotations.models import Article, Corpus, Layer, Membership, Place, PlaceName
 from annotations.text import match_key
 
@@ -29,6 +30,12 @@ def immediate_tasks(settings):
     }
     # Assertions read English messages; one test checks the Arabic interface.
     settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
+def fresh_name_index():
+    # Each test's places are rolled back after it; the in-memory index must not outlive them.
+    invalidate_index()
 
 
 @pytest.fixture
