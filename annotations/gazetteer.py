@@ -6,8 +6,9 @@ import json
 import math
 import re
 import time
+import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,8 +18,9 @@ from django.db.models import Count, Max
 from django.db.models.signals import post_delete, post_save
 
 from .models import Layer, Place, PlaceName, Span
-from .text import match_key, strip_proclitics
+from .text import match_key, strip_proclitics, tokenize
 
+ARTICLE_PREFIX = "ال"
 COUNTRIES_FILE = Path(__file__).parent / "data" / "countries_ar.json"
 ADMIN1_FILE = Path(__file__).parent / "data" / "admin1_ar.json"
 
@@ -336,6 +338,56 @@ class Candidate:
 
 IndexRow = tuple[str, int, int, str, str, str, float | None, float | None]
 
+# Consonant skeletons let an Arabic mention meet a place GeoNames only names in Latin
+# letters (البوكمال ~ Al Bukamal: lbkml ~ bkml after the article). Vowels, weak letters
+# and h (part of sh, kh, th, dh, gh) carry no signal across the two scripts.
+ARABIC_CONSONANTS = str.maketrans(
+    {
+        "ب": "b",
+        "ت": "t",
+        "ث": "t",
+        "ج": "j",
+        "د": "d",
+        "ذ": "d",
+        "ر": "r",
+        "ز": "z",
+        "س": "s",
+        "ش": "s",
+        "ص": "s",
+        "ض": "d",
+        "ط": "t",
+        "ظ": "z",
+        "غ": "k",
+        "ف": "f",
+        "ق": "k",
+        "ك": "k",
+        "ل": "l",
+        "م": "m",
+        "ن": "n",
+        "خ": "k",
+        "پ": "b",
+        "گ": "k",
+    }
+)
+LATIN_CONSONANTS = str.maketrans({"q": "k", "g": "k", "c": "k", "p": "b", "v": "f", "x": "ks"})
+LATIN_ARTICLE = re.compile(r"^(?:a|e)[lrsdtnz][\s\-‘’'`]+")
+MIN_SKELETON = 3
+
+
+def skeleton(name: str, fused_article: bool = False) -> str:
+    text = match_key(name)
+    if any("\u0600" <= c <= "\u06ff" for c in text):
+        text = text.removeprefix(ARTICLE_PREFIX).translate(ARABIC_CONSONANTS)
+    else:
+        text = unicodedata.normalize("NFKD", text)
+        text = LATIN_ARTICLE.sub("", "".join(c for c in text if c.isascii()))
+        if fused_article and text[:2] in {"al", "el"}:
+            text = text[2:]
+        text = text.translate(LATIN_CONSONANTS)
+    kept = [c for c in text if c in "bcdfjklmnrstz"]
+    # Doubled letters (shadda, "Raqqa") count once.
+    return "".join(c for i, c in enumerate(kept) if i == 0 or c != kept[i - 1])
+
 
 class NameIndex:
     """Arabic place names by matching key, held in memory for fast matching and ranking."""
@@ -354,6 +406,21 @@ class NameIndex:
 
     def lookup(self, key: str) -> list[Candidate]:
         return self.by_key.get(key, [])
+
+    def add_latin(self, rows: Iterable[IndexRow]) -> None:
+        """Index places' Latin names by consonant skeleton, for Arabic names GeoNames lacks."""
+        self.by_skeleton: dict[str, list[Candidate]] = defaultdict(list)
+        for name, *place in rows:
+            # "Albu Kamal" is البوكمال: index the name with and without a fused article.
+            for key in {skeleton(name), skeleton(name, fused_article=True)}:
+                if len(key) >= MIN_SKELETON:
+                    self.by_skeleton[key].append(Candidate(*place))
+
+    def lookup_skeleton(self, text: str) -> list[Candidate]:
+        key = skeleton(text)
+        if len(key) < MIN_SKELETON:
+            return []
+        return getattr(self, "by_skeleton", {}).get(key, [])
 
 
 _index: NameIndex | None = None
@@ -392,6 +459,17 @@ def name_index() -> NameIndex:
             "place__longitude",
         )
         _index = NameIndex(rows.iterator(chunk_size=5000), signature)
+        latin = PlaceName.objects.filter(lang="en").values_list(
+            "name",
+            "place_id",
+            "place__population",
+            "place__feature_class",
+            "place__feature_code",
+            "place__country_code",
+            "place__latitude",
+            "place__longitude",
+        )
+        _index.add_latin(latin.iterator(chunk_size=5000))
     _checked_at = time.monotonic()
     return _index
 
@@ -407,8 +485,8 @@ VICINITY = {
 DIRECTIONS = {match_key(w) for w in "الشمالي الجنوبي الشرقي الغربي الشمالية الجنوبية".split()}
 AREA_WORDS = {match_key(w) for w in "محافظة ولاية قضاء إقليم".split()}
 TOWN_WORDS = {match_key(w) for w in "مدينة بلدة قرية ناحية مخيم حي".split()}
-ARTICLE_PREFIX = "ال"
 
+SKELETON_MATCH = -1  # the "position" of a match on the Latin-name skeleton
 WEIGHTS = {"name": 3.0, "type": 1.0, "population": 1.0, "country": 2.0, "nearby": 2.0}
 
 
@@ -419,10 +497,12 @@ class Mention:
     keys: list[str]  # matching keys to look up, best first
     geo_precision: int
     wants: str  # "area", "town" or "" (no type word)
+    whole: str = ""  # the whole mention's key
 
 
 def parse_mention(text: str) -> Mention:
     words = match_key(text).split()
+    whole = " ".join(words)  # "جنوب دارفور" and "محافظة الرقة" are names in themselves
     precision, wants = 1, ""
     while words and _bare(words[0]) in VICINITY:
         words, precision = words[1:], 2
@@ -442,7 +522,8 @@ def parse_mention(text: str) -> Mention:
         k[len(ARTICLE_PREFIX) :] if k.startswith(ARTICLE_PREFIX) else ARTICLE_PREFIX + k
         for k in keys
     ]
-    return Mention(list(dict.fromkeys(k for k in keys if len(k) > 1)), precision, wants)
+    keys = [whole, *keys]
+    return Mention(list(dict.fromkeys(k for k in keys if len(k) > 1)), precision, wants, whole)
 
 
 def _bare(word: str) -> str:
@@ -457,12 +538,15 @@ def _bare(word: str) -> str:
 class Context:
     """What the article says about where it is: countries named and places linked so far."""
 
-    countries: Counter = field(default_factory=Counter)
+    countries: Counter[str] = field(default_factory=Counter)
     points: list[tuple[float, float]] = field(default_factory=list)
 
     def add(self, candidate: Candidate) -> None:
         if candidate.country:
             self.countries[candidate.country] += 1
+        self.add_point(candidate)
+
+    def add_point(self, candidate: Candidate) -> None:
         if candidate.latitude is not None and candidate.longitude is not None:
             self.points.append((candidate.latitude, candidate.longitude))
 
@@ -487,12 +571,30 @@ def rank(text: str, context: Context | None = None, index: NameIndex | None = No
                 continue
             parts = _score(candidate, position, mention, context)
             total = round(sum(parts.values()), 4)
-            seen[candidate.place_id] = Ranked(candidate, total, parts, mention.geo_precision)
+            precision = mention.geo_precision
+            if key == mention.whole:  # the mention names this place as it stands
+                precision = 3 if candidate.feature_code.startswith("ADM") else 1
+            seen[candidate.place_id] = Ranked(candidate, total, parts, precision)
+    if not any(r.parts["name"] == WEIGHTS["name"] for r in seen.values()):
+        # No Arabic name matched in full: try places' Latin names by skeleton, as a weak
+        # match, within the region the deployment covers or the article speaks of.
+        region = set(context.countries) | set(settings.NEWSDESK_GAZETTEER_COUNTRIES)
+        for key in mention.keys:
+            found = [c for c in index.lookup_skeleton(key) if c.country in region]
+            for candidate in found:
+                if candidate.place_id not in seen:
+                    parts = _score(candidate, SKELETON_MATCH, mention, context)
+                    total = round(sum(parts.values()), 4)
+                    seen[candidate.place_id] = Ranked(
+                        candidate, total, parts, mention.geo_precision
+                    )
+            if found:
+                break
     return sorted(seen.values(), key=lambda r: (-r.score, -r.candidate.population))
 
 
 def _score(candidate: Candidate, position: int, mention: Mention, context: Context) -> dict:
-    name = 1.0 if position == 0 else 0.85
+    name = 0.5 if position == SKELETON_MATCH else 1.0 if position == 0 else 0.85
     if mention.wants == "area":
         kind = 1.0 if candidate.feature_code.startswith("ADM") else 0.0
     elif mention.wants == "town":
@@ -524,16 +626,72 @@ def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 6371 * 2 * math.asin(min(1.0, math.sqrt(a)))
 
 
-def article_context(text: str, index: NameIndex | None = None) -> Context:
-    """Countries the article names (سوريا، العراق …) give the first country prior."""
+# Adjectives of nationality (السلطات الكويتية، الجيش السوداني) tell the country too.
+NISBA = {
+    "SY": "سوري",
+    "IQ": "عراقي",
+    "LB": "لبناني",
+    "YE": "يمني",
+    "LY": "ليبي",
+    "SD": "سوداني",
+    "EG": "مصري",
+    "OM": "عماني",
+    "TN": "تونسي",
+    "KW": "كويتي",
+    "JO": "أردني",
+    "PS": "فلسطيني",
+    "IR": "إيراني",
+    "TR": "تركي",
+    "SA": "سعودي",
+    "DZ": "جزائري",
+    "MA": "مغربي",
+    "QA": "قطري",
+    "AE": "إماراتي",
+    "BH": "بحريني",
+    "IL": "إسرائيلي",
+    "MR": "موريتاني",
+}
+NISBA_KEYS = {
+    match_key(form): country
+    for country, stem in NISBA.items()
+    for base in (stem, ARTICLE_PREFIX + stem)
+    for form in (base, base + "ة", base + "ين", base + "ون")
+}
+CONTEXT_WORDS = 3  # longest place name looked for when reading an article for context
+
+
+def article_context(
+    text: str, index: NameIndex | None = None, exclude: Sequence[tuple[int, int]] = ()
+) -> Context:
+    """What the article says about where it is, before any mention is linked: countries it
+    names or describes (سوريا، الليبية), and places it names that have one candidate.
+    The mentions being linked are left out (`exclude`), so that no name vouches for itself."""
     index = index or name_index()
     context = Context()
-    for word in set(match_key(text).split()):
-        for key in strip_proclitics(word):
-            for candidate in index.lookup(key):
-                if candidate.feature_code == "PCLI":
-                    context.countries[candidate.country] += 1
+    words = [
+        match_key(t.text)
+        for t in tokenize(text)
+        if not any(a < t.end and t.start < b for a, b in exclude)
+    ]
+    for i in range(len(words)):
+        for stem in strip_proclitics(words[i]):
+            if stem in NISBA_KEYS:
+                context.countries[NISBA_KEYS[stem]] += 1
+            for n in range(1, CONTEXT_WORDS + 1):
+                candidates = index.lookup(" ".join([stem, *words[i + 1 : i + n]]))
+                _read_for_context(candidates, context)
     return context
+
+
+def _read_for_context(candidates: list[Candidate], context: Context) -> None:
+    if not candidates:
+        return
+    countries = {c.country for c in candidates}
+    for country in countries:
+        # A name found in several countries (طرابلس) is weaker evidence for each.
+        context.countries[country] += 1 / len(countries)
+    if len(candidates) == 1:
+        context.add_point(candidates[0])
 
 
 def link_mentions(text: str, mentions: list[tuple[int, int]]) -> list[Ranked | None]:
@@ -543,7 +701,7 @@ def link_mentions(text: str, mentions: list[tuple[int, int]]) -> list[Ranked | N
     ambiguous ones (Raqqa in a report about Deir ez-Zor is Syria's Raqqa).
     """
     index = name_index()
-    context = article_context(text, index)
+    context = article_context(text, index, exclude=mentions)
     options = [rank(text[a:b], context, index) for a, b in mentions]
     for ranked in options:
         if len(ranked) == 1:

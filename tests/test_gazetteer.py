@@ -152,7 +152,8 @@ def test_a_mention_sets_vicinity_and_type_words_aside():
     from annotations.gazetteer import parse_mention
 
     countryside = parse_mention("وريف حلب الشمالي")
-    assert countryside.keys[0] == match_key("حلب") and countryside.geo_precision == 2
+    assert countryside.keys[:2] == [match_key("وريف حلب الشمالي"), match_key("حلب")]
+    assert countryside.geo_precision == 2
     area = parse_mention("محافظة دير الزور")
     assert area.keys[:2] == [match_key("محافظة دير الزور"), match_key("دير الزور")]
     assert (area.wants, area.geo_precision) == (
@@ -162,6 +163,8 @@ def test_a_mention_sets_vicinity_and_type_words_aside():
     assert parse_mention("جرود عرسال").geo_precision == 2
     town = parse_mention("بلدة سراقب")
     assert (town.keys[1], town.wants, town.geo_precision) == (match_key("سراقب"), "town", 1)
+    # A name that starts like a vicinity phrase is looked up whole first: a state, not "south of".
+    assert parse_mention("جنوب دارفور").keys[0] == match_key("جنوب دارفور")
     assert match_key("رقه") in parse_mention("الرقة").keys  # with and without the article
 
 
