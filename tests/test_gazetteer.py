@@ -225,3 +225,42 @@ def test_admin_areas_load_once_and_name_their_towns(db, tmp_path, places):
     assert places["raqqa"].admin1 == "Ar-Raqqah Governorate"
     assert rank("محافظة الرقة")[0].candidate.place_id == area.pk
     assert rank("مدينة الرقة")[0].candidate.place_id == places["raqqa"].pk
+
+
+def test_arabic_and_latin_names_meet_on_their_consonant_skeleton():
+    from annotations.gazetteer import skeleton
+
+    pairs = [
+        ("البوكمال", "Abu Kamal"),
+        ("كوستي", "Kosti"),
+        ("كادوقلي", "Kadugli"),
+        ("ترهونة", "Tarhunah"),
+        ("كفركلا", "Kfar Kila"),
+        ("الرقة", "Ar Raqqah"),
+    ]
+    for arabic, latin in pairs:
+        assert skeleton(arabic) == skeleton(latin), (arabic, latin)
+    assert skeleton("البوكمال") == skeleton("Ālbū Kamāl", fused_article=True)
+    assert skeleton("حلب") != skeleton("Kosti")
+
+
+def test_a_place_known_only_by_its_latin_name_is_still_found(db):
+    from annotations.gazetteer import rank
+
+    from .conftest import add_place
+
+    kosti = add_place("Kosti", [], 371760, "SD", population=345068)
+    PlaceName.objects.create(place=kosti, name="Kosti", lang="en", key=match_key("Kosti"))
+    found = rank("كوستي")
+    assert found[0].candidate.place_id == kosti.pk
+    assert found[0].parts["name"] < 3.0  # a weak name match, and the score says so
+
+
+def test_the_article_tells_its_country_by_names_and_adjectives(db):
+    from annotations.gazetteer import article_context
+
+    load_countries()
+    context = article_context("ضبطت السلطات الكويتية أسلحة مهربة من العراق.")
+    assert set(context.countries) == {"KW", "IQ"}
+    text = "اشتباكات في لبنان"
+    assert article_context(text, exclude=[(text.index("لبنان"), len(text))]).countries == {}
