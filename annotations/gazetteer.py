@@ -264,6 +264,23 @@ def load_geonames_dump(
     return report
 
 
+def load_admin_names(path: Path, level: int) -> LoadReport:
+    """Name places' admin areas from GeoNames' admin1CodesASCII.txt (level 1) or
+    admin2Codes.txt (level 2): lines "SY.04<TAB>Ar-Raqqah<TAB>…" and "SY.04.1234<TAB>…"."""
+    report = LoadReport()
+    field_name, code_fields = ("admin1", 2) if level == 1 else ("admin2", 3)
+    for number, cols in _tsv(path, 4, report):
+        parts = cols[0].split(".")
+        if len(parts) != code_fields:
+            report.rejected.append(f"{path}:{number}: code {cols[0]!r} is not level {level}")
+            continue
+        where = {"country_code": parts[0], "admin1_code": parts[1]}
+        if level == 2:
+            where["admin2_code"] = parts[2]
+        report.places += Place.objects.filter(**where).update(**{field_name: cols[1][:200]})
+    return report
+
+
 def _tsv(path: Path, columns: int, report: LoadReport) -> Iterator[tuple[int, list[str]]]:
     with open(path, encoding="utf-8", errors="replace", newline="\n") as lines:
         for number, line in enumerate(lines, start=1):

@@ -264,3 +264,27 @@ def test_the_article_tells_its_country_by_names_and_adjectives(db):
     assert set(context.countries) == {"KW", "IQ"}
     text = "اشتباكات في لبنان"
     assert article_context(text, exclude=[(text.index("لبنان"), len(text))]).countries == {}
+
+
+def test_admin_names_come_from_geonames_code_files(db, tmp_path):
+    from annotations.gazetteer import load_admin_names
+
+    from .conftest import add_place
+
+    town = add_place("Tabqa", ["الطبقة"], 163270, "SY", population=69425)
+    Place.objects.filter(pk=town.pk).update(admin1_code="04", admin2_code="1802")
+    admin1 = tmp_path / "admin1CodesASCII.txt"
+    admin1.write_text(
+        "SY.04\tRaqqa\tRaqqa\t172955\nbad line\nSY.04.1802\tx\tx\t1\n", encoding="utf-8"
+    )
+    admin2 = tmp_path / "admin2Codes.txt"
+    admin2.write_text("SY.04.1802\tAth Thawrah District\tAth Thawrah\t1\n", encoding="utf-8")
+    first = load_admin_names(admin1, 1)
+    assert first.places == 1
+    assert first.rejected == [
+        f"{admin1}:2: 1 columns, expected 4",
+        f"{admin1}:3: code 'SY.04.1802' is not level 1",
+    ]
+    assert load_admin_names(admin2, 2).places == 1
+    town.refresh_from_db()
+    assert (town.admin1, town.admin2) == ("Raqqa", "Ath Thawrah District")

