@@ -352,8 +352,30 @@ class Candidate:
     latitude: float | None = None
     longitude: float | None = None
 
+    @classmethod
+    def of(cls, place: Place) -> Candidate:
+        return cls(
+            place.pk,
+            place.population,
+            place.feature_class,
+            place.feature_code,
+            place.country_code,
+            place.latitude,
+            place.longitude,
+        )
+
 
 IndexRow = tuple[str, int, int, str, str, str, float | None, float | None]
+# PlaceName columns that make a Candidate, in Candidate's field order.
+CANDIDATE_FIELDS = (
+    "place_id",
+    "place__population",
+    "place__feature_class",
+    "place__feature_code",
+    "place__country_code",
+    "place__latitude",
+    "place__longitude",
+)
 
 # Consonant skeletons let an Arabic mention meet a place GeoNames only names in Latin
 # letters (البوكمال ~ Al Bukamal: lbkml ~ bkml after the article). Vowels, weak letters
@@ -465,27 +487,9 @@ def name_index() -> NameIndex:
     stats = names.aggregate(last=Max("id"), n=Count("id"))
     signature = f"{stats['n']}-{stats['last'] or 0}"
     if _index is None or _index.signature != signature:
-        rows = names.values_list(
-            "key",
-            "place_id",
-            "place__population",
-            "place__feature_class",
-            "place__feature_code",
-            "place__country_code",
-            "place__latitude",
-            "place__longitude",
-        )
+        rows = names.values_list("key", *CANDIDATE_FIELDS)
         _index = NameIndex(rows.iterator(chunk_size=5000), signature)
-        latin = PlaceName.objects.filter(lang="en").values_list(
-            "name",
-            "place_id",
-            "place__population",
-            "place__feature_class",
-            "place__feature_code",
-            "place__country_code",
-            "place__latitude",
-            "place__longitude",
-        )
+        latin = PlaceName.objects.filter(lang="en").values_list("name", *CANDIDATE_FIELDS)
         _index.add_latin(latin.iterator(chunk_size=5000))
     _checked_at = time.monotonic()
     return _index
@@ -777,35 +781,14 @@ def layer_context(layer: Layer, exclude: Span | None = None) -> tuple[Context, l
     )
     places = list(linked)
     for place in places:
-        context.add(
-            Candidate(
-                place.pk,
-                place.population,
-                place.feature_class,
-                place.feature_code,
-                place.country_code,
-                place.latitude,
-                place.longitude,
-            )
-        )
+        context.add(Candidate.of(place))
     return context, places
 
 
 def options_for(text: str, context: Context, linked: list[Place], limit: int = 5) -> list[Option]:
     ranked = rank(text, context)[:limit]
     places = Place.objects.in_bulk([r.candidate.place_id for r in ranked])
-    arabic = dict(
-        PlaceName.objects.filter(place__in=places, lang="ar")
-        .order_by("place_id", "id")
-        .values_list("place_id", "name")
-    )
-    options = []
-    for i, r in enumerate(ranked, start=1):
-        place = places[r.candidate.place_id]
-        options.append(
-            Option(i, place, arabic.get(place.pk, ""), r.score, r.parts, _nearest(place, linked))
-        )
-    return options
+    return _as_options([(places[r.candidate.place_id], r.score, r.parts) for r in ranked], linked)
 
 
 def search(query: str, context: Context, linked: list[Place], limit: int = 10) -> list[Option]:
@@ -813,32 +796,23 @@ def search(query: str, context: Context, linked: list[Place], limit: int = 10) -
     key = match_key(query)
     if len(key) < 2:
         return []
-    ids = list(
-        PlaceName.objects.filter(key__startswith=key).values_list("place_id", flat=True)[:200]
-    )
-    places = Place.objects.in_bulk(ids)
+    ids = PlaceName.objects.filter(key__startswith=key).values_list("place_id", flat=True)
     scored = []
-    for place in places.values():
-        candidate = Candidate(
-            place.pk,
-            place.population,
-            place.feature_class,
-            place.feature_code,
-            place.country_code,
-            place.latitude,
-            place.longitude,
-        )
-        parts = _score(candidate, 0, Mention([key], 1, ""), context)
-        scored.append((sum(parts.values()), parts, place))
-    scored.sort(key=lambda t: (-t[0], -t[2].population))
-    arabic = dict(
-        PlaceName.objects.filter(place__in=[p for *_, p in scored[:limit]], lang="ar")
-        .order_by("place_id", "id")
-        .values_list("place_id", "name")
-    )
+    for place in Place.objects.in_bulk(list(ids[:200])).values():
+        parts = _score(Candidate.of(place), 0, Mention([key], 1, ""), context)
+        scored.append((place, round(sum(parts.values()), 4), parts))
+    scored.sort(key=lambda t: (-t[1], -t[0].population))
+    return _as_options(scored[:limit], linked)
+
+
+def _as_options(scored: list[tuple[Place, float, dict]], linked: list[Place]) -> list[Option]:
+    arabic: dict[int, str] = {}
+    names = PlaceName.objects.filter(place__in=[p for p, *_ in scored], lang="ar").order_by("id")
+    for place_id, name in names.values_list("place_id", "name"):
+        arabic.setdefault(place_id, name)  # the first name loaded: GeoNames' own
     return [
-        Option(i, place, arabic.get(place.pk, ""), round(total, 4), parts, _nearest(place, linked))
-        for i, (total, parts, place) in enumerate(scored[:limit], start=1)
+        Option(i, place, arabic.get(place.pk, ""), score, parts, _nearest(place, linked))
+        for i, (place, score, parts) in enumerate(scored, start=1)
     ]
 
 
