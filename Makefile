@@ -26,6 +26,7 @@ install: $(STAMP)
 setup: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_gazetteer
+	$(BIN)/python manage.py load_actors
 	$(BIN)/python manage.py ingest fixtures/samples --corpus Samples
 	$(BIN)/python manage.py demo_users --corpus Samples
 	@echo "Training the CRF tagger on ANERcorp when it is beside the repository (once)…"

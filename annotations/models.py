@@ -11,6 +11,8 @@ from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from .acled import ACTOR_TYPES, EVENT_TYPES, interaction
+
 DEFAULT_LABELS = ["PERS", "LOC", "ORG", "MISC"]
 
 
@@ -407,3 +409,161 @@ class TaggerModel(models.Model):
             TaggerModel.objects.filter(kind=self.kind, active=True).update(active=False)
             TaggerModel.objects.filter(pk=self.pk).update(active=True)
         self.active = True
+
+
+class Actor(models.Model):
+    """Who did what: ACLED's actor name, its type code and Arabic aliases."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    name_ar = models.CharField(_("Arabic name"), max_length=200, blank=True)
+    inter_code = models.PositiveSmallIntegerField(_("actor type"), choices=ACTOR_TYPES)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(inter_code__gte=1, inter_code__lte=8), name="actor_inter_code_1_8"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def merge(self, duplicate: Actor) -> None:
+        """Fold a duplicate into this actor: its events and aliases move here, it goes."""
+        with transaction.atomic():
+            for field in ("actor1", "assoc_actor_1", "actor2", "assoc_actor_2"):
+                Event.objects.filter(**{field: duplicate}).update(**{field: self})
+            known = set(self.aliases.values_list("key", flat=True))
+            duplicate.aliases.exclude(key__in=known).update(actor=self)
+            self.add_alias(duplicate.name)
+            if duplicate.name_ar:
+                self.add_alias(duplicate.name_ar)
+            duplicate.delete()
+
+    def add_alias(self, alias: str) -> None:
+        from .text import match_key
+
+        key = match_key(alias)
+        if key:
+            ActorAlias.objects.get_or_create(actor=self, key=key, defaults={"alias": alias})
+
+
+class ActorAlias(models.Model):
+    actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="aliases")
+    alias = models.CharField(max_length=300)
+    key = models.CharField(max_length=300)
+
+    class Meta:
+        indexes = [
+            # Pre-coding finds actors by the matching key of a span's text.
+            models.Index(fields=["key"], name="actoralias_key"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["actor", "key"], name="actoralias_unique_key")
+        ]
+
+    def __str__(self) -> str:
+        return self.alias
+
+
+def _valid_type_pairs() -> Q:
+    pairs = Q()
+    for event_type, subs in EVENT_TYPES.items():
+        pairs |= Q(event_type=event_type, sub_event_type__in=subs)
+    return pairs
+
+
+class Event(models.Model):
+    """One coded event in a layer, in the ACLED schema; fields may cite evidence in the text."""
+
+    layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="events")
+    event_type = models.CharField(max_length=40)
+    sub_event_type = models.CharField(max_length=60)
+    actor1 = models.ForeignKey(
+        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assoc_actor_1 = models.ForeignKey(
+        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor2 = models.ForeignKey(
+        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assoc_actor_2 = models.ForeignKey(
+        Actor, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    civilian_targeting = models.BooleanField(default=False)
+    event_date = models.DateField(null=True, blank=True)
+    time_precision = models.PositiveSmallIntegerField(null=True, blank=True)
+    place = models.ForeignKey(Place, null=True, blank=True, on_delete=models.SET_NULL)
+    geo_precision = models.PositiveSmallIntegerField(null=True, blank=True)
+    fatalities = models.PositiveIntegerField(null=True, blank=True)  # None: unknown
+    fatalities_low = models.PositiveIntegerField(null=True, blank=True)
+    fatalities_high = models.PositiveIntegerField(null=True, blank=True)
+    notes = models.TextField(blank=True)
+    source = models.CharField(max_length=300, blank=True)
+    origin = models.CharField(max_length=10, choices=Span.ORIGINS, default=Span.HUMAN)
+    derived_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="derived"
+    )
+
+    class Meta:
+        ordering = ["event_date", "id"]
+        constraints = [
+            # ACLED's 6 event types and 25 sub-types, only as the schema pairs them.
+            models.CheckConstraint(condition=_valid_type_pairs(), name="event_type_pair"),
+            models.CheckConstraint(
+                condition=Q(time_precision__isnull=True) | Q(time_precision__range=(1, 3)),
+                name="event_time_precision_1_3",
+            ),
+            models.CheckConstraint(
+                condition=Q(geo_precision__isnull=True) | Q(geo_precision__range=(1, 3)),
+                name="event_geo_precision_1_3",
+            ),
+            models.CheckConstraint(
+                condition=Q(fatalities_low__isnull=True)
+                | Q(fatalities_high__isnull=True)
+                | Q(fatalities_low__lte=F("fatalities_high")),
+                name="event_fatalities_low_le_high",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sub_event_type} {self.event_date or ''}"
+
+    @property
+    def interaction(self) -> int | None:
+        return interaction(
+            self.actor1.inter_code if self.actor1 else None,
+            self.actor2.inter_code if self.actor2 else None,
+        )
+
+
+class Evidence(models.Model):
+    """The words in the article that support one field of an event."""
+
+    FIELDS = [
+        ("event_type", _("event type")),
+        ("actor1", _("actor 1")),
+        ("actor2", _("actor 2")),
+        ("event_date", _("date")),
+        ("location", _("location")),
+        ("fatalities", _("fatalities")),
+        ("notes", _("notes")),
+    ]
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="evidence")
+    field = models.CharField(max_length=20, choices=FIELDS)
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    span = models.ForeignKey(Span, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["field", "start"]
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gt=F("start")), name="evidence_end_after_start")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field}[{self.start}:{self.end}]"

@@ -1,0 +1,58 @@
+"""Events in the ACLED schema and the actors they name."""
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from annotations.acled import EVENT_TYPES, interaction
+from annotations.actors import find_actor, load_actors
+from annotations.models import Actor, Event, Layer
+
+
+@pytest.fixture
+def layer(article):
+    return Layer.objects.create(article=article, kind=Layer.MACHINE)
+
+
+def test_the_schema_has_acled_s_6_types_and_25_sub_types():
+    assert len(EVENT_TYPES) == 6 and sum(map(len, EVENT_TYPES.values())) == 25
+
+
+def test_the_database_refuses_a_sub_type_outside_its_type(layer):
+    Event.objects.create(layer=layer, event_type="Battles", sub_event_type="Armed clash")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Event.objects.create(layer=layer, event_type="Battles", sub_event_type="Air/drone strike")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Event.objects.create(
+            layer=layer, event_type="Battles", sub_event_type="Armed clash", time_precision=4
+        )
+
+
+@pytest.mark.parametrize(
+    ("code1", "code2", "expected"),
+    [(1, 2, 12), (2, 1, 12), (7, 2, 27), (8, 7, 78), (6, None, 60), (None, None, None), (1, 1, 11)],
+)
+def test_interaction_is_the_two_codes_smaller_first(code1, code2, expected):
+    assert interaction(code1, code2) == expected
+
+
+def test_actors_are_found_by_any_alias_with_proclitics(db):
+    assert load_actors() > 20
+    assert load_actors() == 0  # idempotent
+    assert find_actor("وداعش").name == "Islamic State (Syria)"
+    assert find_actor("تنظيم الدولة").name == "Islamic State (Syria)"
+    assert find_actor("قوات الدعم السريع").inter_code == 2
+    assert find_actor("نقابة المعلمين") is None
+
+
+def test_merging_actors_moves_events_and_aliases(layer):
+    isis = Actor.objects.create(name="Islamic State", inter_code=2)
+    isis.add_alias("داعش")
+    dup = Actor.objects.create(name="ISIS", name_ar="تنظيم الدولة", inter_code=2)
+    dup.add_alias("الدولة الإسلامية")
+    event = Event.objects.create(
+        layer=layer, event_type="Battles", sub_event_type="Armed clash", actor2=dup
+    )
+    isis.merge(dup)
+    event.refresh_from_db()
+    assert event.actor2 == isis and not Actor.objects.filter(name="ISIS").exists()
+    assert find_actor("الدولة الإسلامية") == isis and find_actor("تنظيم الدولة") == isis
