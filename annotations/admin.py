@@ -1,9 +1,13 @@
 from django.contrib import admin
 
 from .models import (
+    Actor,
+    ActorAlias,
     Article,
     AuditEntry,
     Corpus,
+    Event,
+    Evidence,
     ImportJob,
     Layer,
     Membership,
@@ -11,6 +15,7 @@ from .models import (
     PlaceName,
     TaggerModel,
 )
+from .text import match_key
 
 
 class MembershipInline(admin.TabularInline):
@@ -74,3 +79,48 @@ class TaggerModelAdmin(admin.ModelAdmin):
             return
         queryset.get().activate()
         self.message_user(request, "Activated; new pre-tagging uses it.")
+
+
+class ActorAliasInline(admin.TabularInline):
+    model = ActorAlias
+    extra = 1
+    fields = ["alias"]
+
+
+@admin.register(Actor)
+class ActorAdmin(admin.ModelAdmin):
+    list_display = ["name", "name_ar", "inter_code"]
+    list_filter = ["inter_code"]
+    search_fields = ["name", "name_ar", "aliases__alias"]
+    inlines = [ActorAliasInline]
+    actions = ["merge_into_first"]
+
+    def save_formset(self, request, form, formset, change) -> None:
+        # Aliases are typed in full; their matching key is derived, never typed.
+        for alias in formset.save(commit=False):
+            alias.key = match_key(alias.alias)
+            alias.save()
+        for gone in formset.deleted_objects:
+            gone.delete()
+
+    @admin.action(description="Merge the selected actors into the first one (by name)")
+    def merge_into_first(self, request, queryset) -> None:
+        actors = list(queryset.order_by("name"))
+        if len(actors) < 2:
+            self.message_user(request, "Choose at least two actors.", level="error")
+            return
+        for duplicate in actors[1:]:
+            actors[0].merge(duplicate)
+        self.message_user(request, f"Merged {len(actors) - 1} into {actors[0]}.")
+
+
+class EvidenceInline(admin.TabularInline):
+    model = Evidence
+    extra = 0
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["sub_event_type", "event_date", "place", "fatalities", "layer", "origin"]
+    list_filter = ["event_type", "origin"]
+    inlines = [EvidenceInline]

@@ -56,3 +56,29 @@ def test_merging_actors_moves_events_and_aliases(layer):
     event.refresh_from_db()
     assert event.actor2 == isis and not Actor.objects.filter(name="ISIS").exists()
     assert find_actor("الدولة الإسلامية") == isis and find_actor("تنظيم الدولة") == isis
+
+
+def test_editors_merge_actors_and_edit_aliases_in_the_admin(db, client):
+    from django.contrib.auth.models import User
+
+    admin = User.objects.create_superuser("root", password="pw")
+    client.force_login(admin)
+    keep = Actor.objects.create(name="Houthi Movement", inter_code=2)
+    dup = Actor.objects.create(name="Huthis", inter_code=2)
+    response = client.post(
+        "/admin/annotations/actor/",
+        {"action": "merge_into_first", "_selected_action": [keep.pk, dup.pk]},
+    )
+    assert response.status_code == 302 and list(Actor.objects.all()) == [keep]
+    data = {
+        "name": keep.name,
+        "name_ar": "",
+        "inter_code": 2,
+        "aliases-TOTAL_FORMS": 1,
+        "aliases-INITIAL_FORMS": 0,
+        "aliases-0-alias": "أنصار الله",
+        "aliases-0-actor": keep.pk,
+    }
+    response = client.post(f"/admin/annotations/actor/{keep.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert find_actor("وأنصار الله") == keep
