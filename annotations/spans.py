@@ -7,6 +7,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from .events import copy_events
 from .models import Article, Layer, Place, Span, SpanRejected, audit
 from .text import match_key
 
@@ -54,6 +55,7 @@ def annotator_layer(article: Article, user: Any) -> Layer:
                     )
                     for s in machine.spans.all()
                 )
+                copy_events(machine, layer)
             return layer
     except IntegrityError:
         # Two tabs opened the article at once; the other request made the layer.

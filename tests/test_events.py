@@ -82,3 +82,55 @@ def test_editors_merge_actors_and_edit_aliases_in_the_admin(db, client):
     response = client.post(f"/admin/annotations/actor/{keep.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert find_actor("وأنصار الله") == keep
+
+
+def test_pre_coding_suggests_events_with_their_evidence(corpus, places, db):
+    from datetime import date
+
+    from annotations.models import Article
+    from annotations.taggers import pretag
+
+    load_actors()
+    body = (
+        "قصفت طائرات حربية مواقع في مدينة الرقة صباح أمس.\n"
+        "واندلعت اشتباكات بين قوات سوريا الديمقراطية وتنظيم داعش في ريف حلب، وقتل ٣ مقاتلين."
+    )
+    article = Article.objects.create(
+        corpus=corpus, title="t", body=body, published_at=date(2025, 3, 1)
+    )
+    layer = pretag(article)
+    strike, clash = layer.events.order_by("id")
+    cited = {e.field: body[e.start : e.end] for e in strike.evidence.all()}
+    assert (strike.sub_event_type, strike.event_date, strike.time_precision) == (
+        "Air/drone strike",
+        date(2025, 2, 28),
+        1,
+    )
+    assert strike.place == places["raqqa"] and cited["location"] == "الرقة"
+    assert cited["event_type"] == "طائرات حربية" or "قصف" in cited["event_type"]
+    assert cited["event_date"] == "صباح أمس"
+    assert (clash.sub_event_type, clash.fatalities, clash.place) == (
+        "Armed clash",
+        3,
+        places["aleppo"],
+    )
+    assert clash.geo_precision == 2  # the countryside of Aleppo
+    assert (clash.actor1.name, clash.actor2.name) == (
+        "SDF: Syrian Democratic Forces",
+        "Islamic State (Syria)",
+    )
+    assert clash.interaction == 22
+    cited = {e.field: body[e.start : e.end] for e in clash.evidence.all()}
+    assert cited["fatalities"].startswith("قتل ٣")
+
+
+def test_an_annotator_starts_with_a_copy_of_the_machine_events(article, places, alice):
+    from annotations.spans import annotator_layer
+    from annotations.taggers import pretag
+
+    machine = pretag(article)
+    own = annotator_layer(article, alice)
+    assert own.events.count() == machine.events.count() > 0
+    copy = own.events.first()
+    assert copy.derived_from.layer == machine
+    assert copy.evidence.count() == copy.derived_from.evidence.count()

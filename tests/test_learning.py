@@ -75,7 +75,7 @@ def test_it_retrains_from_approved_layers_and_retags_only_unstarted_articles(
     pretag(fresh)
     pretag(started)  # someone started it: the new model does not replace its machine spans
     machine = fresh.machine_layer()
-    assert [e["name"] for e in machine.engines] == ["crf", "gazetteer"]
+    assert [e["name"] for e in machine.engines] == ["crf", "gazetteer", "events"]
     found = {(fresh.body[s.start : s.end], s.label) for s in machine.spans.all()}
     assert {("ليلى", "PERS"), ("صيدا", "LOC")} <= found
     assert started.machine_layer().version == started_version

