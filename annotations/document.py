@@ -99,6 +99,17 @@ class Document:
             a, b = b, a
         return a.start, self.tokens[b.token].end
 
+    def pieces_in(self, start: int, end: int) -> list[str]:
+        """Ids of the pieces a character range touches, for highlighting evidence."""
+        first = max(bisect.bisect_right(self.piece_starts, start) - 1, 0)
+        ids = []
+        for piece in self.pieces[first:]:
+            if piece.start >= end:
+                break
+            if piece.end > start:
+                ids.append(piece.id)
+        return ids
+
     def paragraph_of(self, offset: int) -> Paragraph:
         index = max(bisect.bisect_right(self.paragraph_starts, offset) - 1, 0)
         return self.paragraphs[index]

@@ -17,12 +17,24 @@ from functools import lru_cache
 from pathlib import Path
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from . import gazetteer
 from .acled import SUB_EVENT_TYPES
 from .dates import find_dates
 from .fatalities import find_fatalities
-from .models import Actor, ActorAlias, Article, Event, Evidence, Layer, Place, Span
+from .models import (
+    Actor,
+    ActorAlias,
+    Article,
+    Event,
+    Evidence,
+    Layer,
+    Place,
+    Span,
+    SpanRejected,
+    audit,
+)
 from .text import Token, match_key, sentences, strip_proclitics, tokenize
 
 TRIGGERS_FILE = Path(__file__).parent / "data" / "triggers_ar.json"
@@ -92,8 +104,11 @@ def phrases(tokens: list[Token], keys: list[str], lexicon: dict) -> list[tuple[i
     return found
 
 
-def precode(article: Article, spans: list[Span]) -> list[Suggested]:
-    """One suggested event per sentence that has a trigger word."""
+def precode(
+    article: Article, spans: list[Span], only: tuple[int, int] | None = None
+) -> list[Suggested]:
+    """One suggested event per sentence that has a trigger word (or for one sentence:
+    `only`, whose event defaults to "Other" when it has no trigger)."""
     body = article.body
     published = article.published_at or article.created.date()
     tokens = tokenize(body)
@@ -107,10 +122,12 @@ def precode(article: Article, spans: list[Span]) -> list[Suggested]:
         )
     )
     suggestions = []
-    for start, end in sentences(body):
+    for start, end in [only] if only else sentences(body):
         a, b = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
         words, word_keys = tokens[a:b], keys[a:b]
         triggers = phrases(words, word_keys, lexicon)
+        if not triggers and only:
+            triggers = [(start, end, "Other")]
         if not triggers:
             continue
         # The most specific trigger: "طائرات حربية" says more than the "قصفت" before it.
@@ -195,32 +212,36 @@ def _actors(event: Suggested, named: list[tuple[int, int, Actor]], trigger: int)
     )
 
 
-def store(layer: Layer, suggestions: list[Suggested], origin: str = Span.MACHINE) -> list[Event]:
+def store(layer: Layer, suggestions: list[Suggested]) -> list[Event]:
     """Write suggested events and their evidence into a layer, replacing its events."""
     with transaction.atomic():
         layer.events.all().delete()
-        events = []
-        for s in suggestions:
-            event = Event.objects.create(
-                layer=layer,
-                event_type=s.event_type,
-                sub_event_type=s.sub_event_type,
-                actor1=s.actor1,
-                actor2=s.actor2,
-                civilian_targeting=s.civilian_targeting,
-                event_date=s.event_date,
-                time_precision=s.time_precision,
-                place_id=s.place_id,
-                geo_precision=s.geo_precision,
-                fatalities=s.fatalities,
-                fatalities_low=s.fatalities_low,
-                fatalities_high=s.fatalities_high,
-                origin=origin,
-            )
-            Evidence.objects.bulk_create(
-                Evidence(event=event, field=f, start=a, end=b) for f, a, b in s.evidence
-            )
-            events.append(event)
+        return _create(layer, suggestions, Span.MACHINE)
+
+
+def _create(layer: Layer, suggestions: list[Suggested], origin: str) -> list[Event]:
+    events = []
+    for s in suggestions:
+        event = Event.objects.create(
+            layer=layer,
+            event_type=s.event_type,
+            sub_event_type=s.sub_event_type,
+            actor1=s.actor1,
+            actor2=s.actor2,
+            civilian_targeting=s.civilian_targeting,
+            event_date=s.event_date,
+            time_precision=s.time_precision,
+            place_id=s.place_id,
+            geo_precision=s.geo_precision,
+            fatalities=s.fatalities,
+            fatalities_low=s.fatalities_low,
+            fatalities_high=s.fatalities_high,
+            origin=origin,
+        )
+        Evidence.objects.bulk_create(
+            Evidence(event=event, field=f, start=a, end=b) for f, a, b in s.evidence
+        )
+        events.append(event)
     return events
 
 
@@ -234,3 +255,66 @@ def copy_events(source: Layer, target: Layer) -> None:
         Evidence.objects.bulk_create(
             Evidence(event=event, field=e.field, start=e.start, end=e.end) for e in evidence
         )
+
+
+def sentence_at(body: str, offset: int) -> tuple[int, int]:
+    for start, end in sentences(body):
+        if start <= offset < end:
+            return start, end
+    raise ValueError("no sentence at that offset")
+
+
+def create_from_sentence(layer: Layer, user: object, offset: int, version: int) -> Event:
+    """A human event for the sentence around `offset`, pre-filled by the pre-coder."""
+    sentence = sentence_at(layer.article.body, offset)
+    suggestion = precode(layer.article, list(layer.spans.all()), only=sentence)[0]
+    with transaction.atomic():
+        layer.bump(version)
+        (event,) = _create(layer, [suggestion], Span.HUMAN)
+        audit(layer, user, "create", event.pk, None, snapshot(event), "event")
+    return event
+
+
+def snapshot(event: Event) -> dict:
+    return {
+        "sub_event_type": event.sub_event_type,
+        "event_date": str(event.event_date) if event.event_date else None,
+        "place": event.place_id,
+        "fatalities": event.fatalities,
+        "actor1": event.actor1_id,
+        "actor2": event.actor2_id,
+        "evidence": sorted([e.field, e.start, e.end] for e in event.evidence.all()),
+    }
+
+
+def save_edit(event: Event, user: object, version: int) -> None:
+    """Save an event already changed by a validated form; the layer version guards it."""
+    with transaction.atomic():
+        before = snapshot(Event.objects.get(pk=event.pk))
+        event.layer.bump(version)
+        event.save()
+        audit(event.layer, user, "update", event.pk, before, snapshot(event), "event")
+
+
+def delete_event(event: Event, user: object, version: int) -> None:
+    with transaction.atomic():
+        event.layer.bump(version)
+        before, pk = snapshot(event), event.pk
+        event.delete()
+        audit(event.layer, user, "delete", pk, before, None, "event")
+
+
+def attach(event: Event, user: object, field_name: str, span: Span, version: int) -> Evidence:
+    """Cite a span of the same layer as evidence for one field of the event."""
+    if field_name not in dict(Evidence.FIELDS):
+        raise SpanRejected(_("Unknown event field: %(f)s.") % {"f": field_name})
+    if span.layer_id != event.layer_id:
+        raise SpanRejected(_("Evidence must come from the same layer."))
+    with transaction.atomic():
+        before = snapshot(event)
+        event.layer.bump(version)
+        evidence, _created = Evidence.objects.get_or_create(
+            event=event, field=field_name, start=span.start, end=span.end, defaults={"span": span}
+        )
+        audit(event.layer, user, "update", event.pk, before, snapshot(event), "event")
+    return evidence

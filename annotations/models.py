@@ -364,12 +364,19 @@ class ImportJob(models.Model):
 
 
 def audit(
-    layer: Layer, user: Any, action: str, span_id: int | None, before: Any, after: Any
+    layer: Layer,
+    user: Any,
+    action: str,
+    object_id: int | None,
+    before: Any,
+    after: Any,
+    object_type: str = "span",
 ) -> None:
     AuditEntry.objects.create(
         layer=layer,
         user=user if user is not None and user.is_authenticated else None,
-        object_id=span_id,
+        object_type=object_type,
+        object_id=object_id,
         action=action,
         before=before,
         after=after,

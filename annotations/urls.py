@@ -1,13 +1,17 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from .views import articles, corrections, imports, places, spans, tagger
+from .views import articles, corrections, events, imports, places, spans, tagger
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="article_list"), name="home"),
     path("articles/", articles.article_list, name="article_list"),
     path("articles/<int:pk>/", articles.article_detail, name="article_detail"),
     path("articles/<int:pk>/spans/", spans.span_create, name="span_create"),
+    path("articles/<int:pk>/events/", events.event_create, name="event_create"),
+    path("events/<int:pk>/", events.event_edit, name="event_edit"),
+    path("events/<int:pk>/delete/", events.event_delete, name="event_delete"),
+    path("events/<int:pk>/evidence/", events.evidence_add, name="evidence_add"),
     path("spans/<int:pk>/", spans.span_detail, name="span_detail"),
     path("spans/<int:pk>/label/", spans.span_update, name="span_update"),
     path("spans/<int:pk>/delete/", spans.span_delete, name="span_delete"),

@@ -9,7 +9,7 @@ import shutil
 import pytest
 from django.db.models import F
 
-from annotations.models import Article, Layer, Span
+from annotations.models import Article, Event, Layer, Span
 from annotations.taggers import pretag
 
 from .conftest import BODY, make_user
@@ -134,3 +134,43 @@ def test_it_links_a_place_with_the_keyboard_and_creates_a_custom_place(page):
     custom = Span.objects.get(layer__kind="annotator", place__source="custom")
     assert page.article.body[custom.start : custom.end] == "الرقة"
     assert custom.place.name == "New Raqqa camp" and custom.place.latitude is not None
+
+
+# The span cited, not the pre-coder's longer phrase "قتل ٣ مدنيين".
+CITED_NUMBER = (
+    "[...document.querySelectorAll('#event-panel li q')].some(q => q.textContent === '٣')"
+)
+
+
+def test_it_codes_an_event_with_evidence_for_fatalities(page):
+    # Select a word of the second sentence and press E: an event from that sentence.
+    target = word(page, "امتدت")
+    box = target.bounding_box()
+    page.mouse.move(box["x"] + box["width"] - 1, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 1, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()
+    page.wait_for_function("document.getElementById('sel-start').value !== ''")
+    page.keyboard.press("e")
+    page.locator("#event-panel form.event-form").wait_for()
+    # Label the number as a span, then cite it as the fatalities evidence.
+    number = word(page, "٣")
+    nbox = number.bounding_box()
+    page.mouse.dblclick(nbox["x"] + nbox["width"] / 2, nbox["y"] + nbox["height"] / 2)
+    page.wait_for_function("document.getElementById('sel-start').value !== ''")
+    page.keyboard.press("4")  # MISC
+    page.locator("#doc mark[data-label=MISC]").wait_for()
+    page.locator("#event-panel input[name=focus][value=fatalities]").check()
+    page.locator("#doc mark[data-label=MISC]").click()
+    page.wait_for_function(CITED_NUMBER, polling=100)
+    page.select_option("#event-panel select[name=sub_event_type]", "Armed clash")
+    page.fill("#event-panel input[name=fatalities]", "3")
+    page.locator("#event-panel button[type=submit]", has_text="Save event").click()
+    page.locator("#messages .success", has_text="Event saved").wait_for()
+    page.reload()
+    event = Event.objects.get(layer__kind="annotator", origin="human")
+    page.locator(f"#events a[href='/events/{event.pk}/']").click()
+    page.wait_for_function(CITED_NUMBER, polling=100)
+    assert (event.sub_event_type, event.fatalities) == ("Armed clash", 3)
+    evidence = event.evidence.get(field="fatalities", span__isnull=False)  # the one cited
+    assert page.article.body[evidence.start : evidence.end] == "٣"

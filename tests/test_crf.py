@@ -16,7 +16,14 @@ from annotations.taggers.crf import (
     sentence_windows,
     train,
 )
-from annotations.taggers.features import FeatureExtractor, FeatureSettings, Gazetteer, Lexicon
+from annotations.taggers.features import (
+    FeatureExtractor,
+    FeatureSettings,
+    Gazetteer,
+    Lexicon,
+    stacked_features,
+    word_clusters,
+)
 from annotations.text import match_key, tokenize
 
 ANERCORP = Path(__file__).resolve().parents[2] / "shared" / "data" / "anercorp" / "train.conll"
@@ -150,6 +157,30 @@ def test_lexicon_records_types_of_words_stems_and_phrases():
     assert {"ls=LOC", "lw=UNK", "e:LOC:B"} <= set(items[4])
 
 
+def test_stacked_features_carry_first_pass_labels_across_the_document():
+    sentences = [["قال", "جورج", "كلوني"], ["وصل", "وكلوني", "أمس"]]
+    labels = [["O", "B-PERS", "I-PERS"], ["O", "O", "O"]]
+    first, second = stacked_features(sentences, labels)
+    assert {"p0=I-PERS", "p-1=B-PERS", "p1=-", "p-1|p0=B-PERS|I-PERS"} <= set(first[2])
+    # the second "كلوني" was missed, but the document saw it as part of a person
+    assert {"p0=O", "dp=PERS", "dp1=PERS", "de=PERS"} <= set(second[1])
+    assert "de=PERS" not in first[2] and "dp=PERS" not in first[2]  # only itself so far
+
+
+def test_word_clusters_group_words_by_their_neighbours():
+    text = []
+    for i in range(60):
+        city, verb = ("بيروت", "دمشق", "بغداد")[i % 3], ("قال", "أعلن", "أكد")[i % 3]
+        text.append(["وصل", "إلى", city, "أمس", "و", verb, "الوزير", f"x{i}"])
+    clusters = word_clusters(text, sizes=(2, 4), dimensions=4)
+    assert clusters["بيروت"] == clusters["دمشق"] == clusters["بغداد"]
+    assert len(clusters["بيروت"].split()) == 2
+    assert clusters["قال"] != clusters["بيروت"]
+    extractor = FeatureExtractor(FeatureSettings(lexicon=False, phrases=False), clusters=clusters)
+    item = extractor.sentence(["في", "لبيروت"])[1]  # found through its stem
+    assert f"c0={clusters['بيروت'].split()[0]}" in item
+
+
 # --- Training and tagging ------------------------------------------------------------------
 
 PEOPLE = ["محمد", "أحمد", "خالد", "سمير", "جورج"]
@@ -196,6 +227,18 @@ def test_tagger_labels_tokens_with_marginals(tiny_model):
     assert CRFTagger.load(tiny_model).tag_tokens([]) == []
 
 
+def test_stacked_model_has_two_passes_and_older_models_still_load(tiny_model, tmp_path):
+    assert (tiny_model / "stage1.crfsuite").stat().st_size > 0
+    # a model directory written before stacking: no stage1 file, no "stacking" setting
+    old = tmp_path / "crf-old"
+    train(_synthetic(), old, {"max_iterations": 30}, FeatureSettings(stacking=False))
+    stored = json.loads((old / "settings.json").read_text())
+    del stored["features"]["stacking"]
+    (old / "settings.json").write_text(json.dumps(stored))
+    tagged = CRFTagger.load(old).tag_tokens(["قال", "خالد", "من", "دمشق"])
+    assert [label for label, _ in tagged] == ["O", "B-PERS", "O", "B-LOC"]
+
+
 def test_engine_suggestions_map_back_to_text(tiny_model):
     text = "وصل الرئيس سمير إلى بغداد.\nقال أحمد من وبيروت"
     engine = CRFEngine(tiny_model)
@@ -231,7 +274,8 @@ def test_sentence_windows_split_at_sentence_ends():
 @pytest.mark.skipif(not ANERCORP.exists(), reason=f"ANERcorp is not at {ANERCORP}")
 def test_anercorp_slice_scores_sensibly(tmp_path):
     sentences = read_conll(ANERCORP)
-    train(sentences[:800], tmp_path, {"max_iterations": 60})
+    # One pass only: stacking trains seven models, too slow for the suite.
+    train(sentences[:800], tmp_path, {"max_iterations": 60}, FeatureSettings(stacking=False))
     tagger = CRFTagger.load(tmp_path)
     test = sentences[800:1200]
     documents = pseudo_documents([[t for t, _ in s] for s in test])

@@ -4,6 +4,7 @@ A model is a directory:
     model.crfsuite  the crfsuite weights
     stage1.crfsuite the first-pass CRF whose labels feed model.crfsuite (with stacking)
     lexicon.json    the training-derived lexicon (see features.Lexicon)
+    clusters.json   word classes learned from the training text (with settings.clusters)
     settings.json   feature settings and training parameters
     metrics.json    what `train` measured (sizes, time)
 
@@ -27,13 +28,20 @@ import pycrfsuite
 from ..conll import entities
 from ..text import Token, sentences
 from .base import EngineUnavailable, Suggestion
-from .features import FeatureExtractor, FeatureSettings, Lexicon, stacked_features
+from .features import (
+    FeatureExtractor,
+    FeatureSettings,
+    Lexicon,
+    stacked_features,
+    word_clusters,
+)
 
 __all__ = ["CRFEngine", "CRFTagger", "active_model_dir", "train"]
 
 MODEL_FILE = "model.crfsuite"
 STAGE1_FILE = "stage1.crfsuite"
 LEXICON_FILE = "lexicon.json"
+CLUSTERS_FILE = "clusters.json"
 SETTINGS_FILE = "settings.json"
 METRICS_FILE = "metrics.json"
 
@@ -81,16 +89,21 @@ def train(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
+    clusters = None
+    if settings.clusters:
+        clusters = word_clusters([[token for token, _ in s] for s in sentences])
+        _write_json(out / CLUSTERS_FILE, clusters)
     if settings.stacking:
         first = replace(settings, stacking=False)
         first_params = {**params, "max_iterations": params[STAGE1_PARAM]}
-        labels = _out_of_fold_labels(sentences, first, first_params)
-        _train_model(training_items(sentences, first), out / STAGE1_FILE, first_params)
-        iterations = _train_model(
-            training_items(sentences, settings, labels), out / MODEL_FILE, params
+        labels = _out_of_fold_labels(sentences, first, first_params, clusters)
+        _train_model(
+            training_items(sentences, first, clusters=clusters), out / STAGE1_FILE, first_params
         )
+        items = training_items(sentences, settings, labels, clusters)
     else:
-        iterations = _train_model(training_items(sentences, settings), out / MODEL_FILE, params)
+        items = training_items(sentences, settings, clusters=clusters)
+    iterations = _train_model(items, out / MODEL_FILE, params)
     lexicon = Lexicon.build(sentences)
     _write_json(out / LEXICON_FILE, lexicon.to_dict())
     _write_json(out / SETTINGS_FILE, {"features": settings.to_dict(), "params": params})
@@ -115,7 +128,10 @@ def _train_model(items: Iterable, path: Path, params: dict) -> int:
 
 
 def _out_of_fold_labels(
-    sentences: Sequence[Sentence], settings: FeatureSettings, params: dict
+    sentences: Sequence[Sentence],
+    settings: FeatureSettings,
+    params: dict,
+    clusters: dict[str, str] | None = None,
 ) -> list[list[str]]:
     """First-pass labels of every sentence from a model trained on the other parts."""
     labels: list[list[str]] = []
@@ -123,10 +139,10 @@ def _out_of_fold_labels(
         path = Path(tmp) / MODEL_FILE
         for start, end in _contiguous_parts(len(sentences), CROSS_FIT_PARTS):
             others = [*sentences[:start], *sentences[end:]]
-            _train_model(training_items(others, settings), path, params)
+            _train_model(training_items(others, settings, clusters=clusters), path, params)
             tagger = pycrfsuite.Tagger()
             tagger.open(str(path))
-            extractor = FeatureExtractor(settings, Lexicon.build(others))
+            extractor = FeatureExtractor(settings, Lexicon.build(others), clusters=clusters)
             for document in pseudo_documents(sentences[start:end]):
                 xseqs = extractor.document([[token for token, _ in s] for s in document])
                 labels += [tagger.tag(xseq) for xseq in xseqs]
@@ -138,6 +154,7 @@ def training_items(
     sentences: Sequence[Sentence],
     settings: FeatureSettings,
     first_labels: Sequence[Sequence[str]] | None = None,
+    clusters: dict[str, str] | None = None,
 ) -> Iterable[tuple[list[list[str]], list[str]]]:
     """Features and labels of each sentence, lexicon features cross-fitted by part.
 
@@ -147,7 +164,7 @@ def training_items(
     for start, end in _contiguous_parts(len(sentences), CROSS_FIT_PARTS):
         others = [*sentences[:start], *sentences[end:]]
         lexicon = Lexicon.build(others) if settings.lexicon or settings.phrases else None
-        extractor = FeatureExtractor(settings, lexicon)
+        extractor = FeatureExtractor(settings, lexicon, clusters=clusters)
         for offset in range(start, end, DOCUMENT_SENTENCES):
             document = sentences[offset : min(offset + DOCUMENT_SENTENCES, end)]
             tokens = [[token for token, _ in s] for s in document]
@@ -201,8 +218,13 @@ class CRFTagger:
         model_dir = Path(model_dir)
         stored = json.loads((model_dir / SETTINGS_FILE).read_text(encoding="utf-8"))
         settings = FeatureSettings.from_dict(stored["features"])
+        if "stacking" not in stored["features"]:  # trained before stacking existed
+            settings = replace(settings, stacking=False)
         lexicon_data = json.loads((model_dir / LEXICON_FILE).read_text(encoding="utf-8"))
-        extractor = FeatureExtractor(settings, Lexicon.from_dict(lexicon_data), places)
+        clusters = None
+        if settings.clusters:
+            clusters = json.loads((model_dir / CLUSTERS_FILE).read_text(encoding="utf-8"))
+        extractor = FeatureExtractor(settings, Lexicon.from_dict(lexicon_data), places, clusters)
         tagger = pycrfsuite.Tagger()
         tagger.open(str(model_dir / MODEL_FILE))
         first = None

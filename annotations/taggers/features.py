@@ -15,7 +15,13 @@ Four kinds of evidence:
   for the training sentences themselves it is cross-fitted (see `crf.py`), since a
   lexicon built from a sentence predicts that sentence's labels perfectly;
 * the document: the name-list and phrase hits on and before the word's other occurrences
-  in the same article (`FeatureExtractor.document`).
+  in the same article (`FeatureExtractor.document`);
+* stacking (`stacked_features`): a first CRF's labels of the whole document, e.g. "this
+  stem was labelled PERS elsewhere in the article". For training sentences the first-pass
+  labels come from models trained on the other parts of the training data (`crf.py`).
+
+Optional, off by default (measured no gain on ANERcorp): `word_clusters`, distributional
+word classes (PPMI + SVD + k-means, numpy) learned from the training text only.
 """
 
 from __future__ import annotations
@@ -72,7 +78,7 @@ class FeatureSettings:
     phrases: bool = True  # training-derived entity phrases
     document: bool = True  # evidence from the word's other occurrences in the document
     stacking: bool = True  # a first CRF's labels of the document feed a second CRF
-    clusters: int = 0  # distributional word classes learned from the training text (0: off)
+    clusters: bool = False  # distributional word classes learned from the training text
 
     @classmethod
     def from_dict(cls, data: dict) -> FeatureSettings:
@@ -466,8 +472,8 @@ def stacked_features(
 def word_clusters(
     sentences: Iterable[Sequence[str]],
     sizes: Sequence[int] = (32, 128, 512),
-    min_count: int = 2,
-    contexts: int = 2000,
+    min_count: int = 4,
+    contexts: int = 1000,
     dimensions: int = 64,
     seed: int = 0,
 ) -> dict[str, str]:

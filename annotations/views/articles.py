@@ -68,6 +68,7 @@ def page_context(article: Article, layer: Layer, **extra: object) -> dict:
         "labels": labels,
         "paragraphs": paragraphs,
         "legend": legend(layer, labels),
+        "events": events_context(layer),
         **extra,
     }
 
@@ -75,3 +76,6 @@ def page_context(article: Article, layer: Layer, **extra: object) -> dict:
 def legend(layer: Layer, labels: list[str]) -> list[tuple[int, str, int]]:
     counts = layer.label_counts()
     return [(i, label, counts.get(label, 0)) for i, label in enumerate(labels)]
+
+
+from .events import events_context  # noqa: E402 - events views import this module

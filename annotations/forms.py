@@ -1,0 +1,66 @@
+"""Forms that validate what annotators type, with messages in Arabic and English."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .acled import EVENT_TYPES, SUB_EVENT_TYPES
+from .models import Actor, Event, Place
+
+SUB_TYPE_CHOICES = [(event, [(sub, sub) for sub in subs]) for event, subs in EVENT_TYPES.items()]
+PRECISION = [(1, "1"), (2, "2"), (3, "3")]
+
+
+class EventForm(forms.ModelForm):
+    event_type = forms.ChoiceField(choices=[(t, t) for t in EVENT_TYPES], label=_("Event type"))
+    sub_event_type = forms.ChoiceField(choices=SUB_TYPE_CHOICES, label=_("Sub-event type"))
+    time_precision = forms.TypedChoiceField(
+        choices=PRECISION, coerce=int, required=False, empty_value=None
+    )
+    geo_precision = forms.TypedChoiceField(
+        choices=PRECISION, coerce=int, required=False, empty_value=None
+    )
+
+    class Meta:
+        model = Event
+        fields = [
+            "event_type",
+            "sub_event_type",
+            "event_date",
+            "time_precision",
+            "place",
+            "geo_precision",
+            "actor1",
+            "actor2",
+            "civilian_targeting",
+            "fatalities",
+            "fatalities_low",
+            "fatalities_high",
+            "notes",
+        ]
+        widgets = {"event_date": forms.DateInput(attrs={"type": "date"})}
+
+    def __init__(self, *args, places=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Places linked in this layer come first; any place may be chosen by id.
+        self.fields["place"].queryset = places if places is not None else Place.objects.none()
+        self.fields["actor1"].queryset = Actor.objects.all()
+        self.fields["actor2"].queryset = Actor.objects.all()
+
+    def clean(self) -> dict:
+        data = super().clean()
+        event_type, sub = data.get("event_type"), data.get("sub_event_type")
+        if event_type and sub and SUB_EVENT_TYPES.get(sub) != event_type:
+            self.add_error(
+                "sub_event_type",
+                _("“%(sub)s” is not a sub-type of “%(type)s”.") % {"sub": sub, "type": event_type},
+            )
+        published = self.instance.layer.article.published_at if self.instance.layer_id else None
+        when = data.get("event_date")
+        if when and published and when > published:
+            self.add_error("event_date", _("The event date is after the report was published."))
+        low, high = data.get("fatalities_low"), data.get("fatalities_high")
+        if low is not None and high is not None and low > high:
+            self.add_error("fatalities_high", _("The high estimate is below the low one."))
+        return data
