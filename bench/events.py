@@ -79,7 +79,7 @@ def bench_accuracy(corpus: Corpus) -> None:
     record("sub-event type accuracy (of all hand-coded)", f"{sub / n:.3f}", "")
     record("fatalities exact match", f"{fatalities / n:.3f}", "")
     record("date exact match", f"{when / n:.3f}", "")
-    record("place match (English name)", f"{place / n:.3f}", "")
+    record("place match (the linked place has the coder's Arabic name)", f"{place / n:.3f}", "")
     print("\nmisses (id, fields, detail):", file=sys.stderr)
     for miss in misses:
         print("  ", *miss, file=sys.stderr)
