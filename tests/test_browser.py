@@ -62,15 +62,18 @@ def word(page, text: str):
     return page.locator("#doc [data-t]", has_text=text).first
 
 
-def test_it_labels_a_mouse_selection_and_keeps_it_after_reload(page):
-    target = word(page, "مصدر")
-    box = target.bounding_box()
-    # Drag across the word from its right edge to its left, as an Arabic reader does.
+def drag_across(page, text: str) -> None:
+    """Drag over a word from its right edge to its left, as an Arabic reader does."""
+    box = word(page, text).bounding_box()
     page.mouse.move(box["x"] + box["width"] - 1, box["y"] + box["height"] / 2)
     page.mouse.down()
     page.mouse.move(box["x"] + 1, box["y"] + box["height"] / 2, steps=5)
     page.mouse.up()
     page.wait_for_function("document.getElementById('sel-start').value !== ''")
+
+
+def test_it_labels_a_mouse_selection_and_keeps_it_after_reload(page):
+    drag_across(page, "مصدر")
     page.keyboard.press("2")  # the second label: LOC
     page.locator("#doc mark[data-label=LOC]", has_text="مصدر").wait_for()
     page.reload()
@@ -144,13 +147,7 @@ CITED_NUMBER = (
 
 def test_it_codes_an_event_with_evidence_for_fatalities(page):
     # Select a word of the second sentence and press E: an event from that sentence.
-    target = word(page, "امتدت")
-    box = target.bounding_box()
-    page.mouse.move(box["x"] + box["width"] - 1, box["y"] + box["height"] / 2)
-    page.mouse.down()
-    page.mouse.move(box["x"] + 1, box["y"] + box["height"] / 2, steps=5)
-    page.mouse.up()
-    page.wait_for_function("document.getElementById('sel-start').value !== ''")
+    drag_across(page, "امتدت")
     page.keyboard.press("e")
     page.locator("#event-panel form.event-form").wait_for()
     # Label the number as a span, then cite it as the fatalities evidence.
