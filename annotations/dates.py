@@ -30,7 +30,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from annotations.text import Token, match_key, proclitic_splits, tokenize
+from annotations.text import Token, match_key, proclitic_splits, strip_proclitics, tokenize
 
 __all__ = ["DateMention", "find_dates", "resolve"]
 
@@ -422,12 +422,30 @@ def _numeric(text: str, published: dt.date) -> list[DateMention]:
     return mentions
 
 
+# Every word-based expression contains one of these words (or a digit): a sentence
+# without any is not read token by token, which keeps pre-coding a long article fast.
+_HINTS = frozenset(
+    {*_DAY_NOUNS, *_DAY_PARTS, *_AGO, *_WEEK_PARTS, *_MONTH_PARTS, *NUMBER_WORDS}
+    | {w for day in WEEKDAYS for w in (day, day.removeprefix("ال"))}
+    | {w for names in MONTHS for w in names}
+    | {"الاسبوع", "اسبوع", "الشهر", "شهر", "نهايه", "عطله", "الليله", "ليله"}
+)
+
+
+def _may_hold_a_date(text: str, keys: list[str]) -> bool:
+    if any(c.isdigit() for c in text):
+        return True
+    return any(stem in _HINTS for key in keys for stem in strip_proclitics(key))
+
+
 def find_dates(text: str, published: dt.date) -> list[DateMention]:
     """Every date expression in `text`, resolved against `published`, in text order."""
     mentions = _numeric(text, published)
     numeric = [(m.start, m.end) for m in mentions]
     tokens = tokenize(text)
     keys = [match_key(t.text) for t in tokens]
+    if not _may_hold_a_date(text, keys):
+        return mentions
     i = 0
     while i < len(tokens):
         mention = _best_at(text, tokens, keys, i, published)
