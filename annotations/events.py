@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from . import gazetteer
 from .acled import SUB_EVENT_TYPES
 from .dates import find_dates
+from .document import document_for
 from .fatalities import find_fatalities
 from .models import (
     Actor,
@@ -326,3 +327,14 @@ def attach(event: Event, user: object, field_name: str, span: Span, version: int
         )
         audit(event.layer, user, "update", event.pk, before, snapshot(event), "event")
     return evidence
+
+
+def events_with_evidence(layer: Layer) -> list[tuple[Event, str]]:
+    """The layer's events, each with the piece ids of its evidence as JSON (the page
+    highlights them)."""
+    doc = document_for(layer.article.body)
+    listed = layer.events.select_related("place", "actor1", "actor2").prefetch_related("evidence")
+    return [
+        (e, json.dumps([p for ev in e.evidence.all() for p in doc.pieces_in(ev.start, ev.end)]))
+        for e in listed
+    ]

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from .. import spans
 from ..document import document_for
+from ..events import events_with_evidence
 from ..models import Article, Layer, Span
 
 
@@ -68,7 +69,7 @@ def page_context(article: Article, layer: Layer, **extra: object) -> dict:
         "labels": labels,
         "paragraphs": paragraphs,
         "legend": legend(layer, labels),
-        "events": events_context(layer),
+        "events": events_with_evidence(layer),
         **extra,
     }
 
@@ -76,6 +77,3 @@ def page_context(article: Article, layer: Layer, **extra: object) -> dict:
 def legend(layer: Layer, labels: list[str]) -> list[tuple[int, str, int]]:
     counts = layer.label_counts()
     return [(i, label, counts.get(label, 0)) for i, label in enumerate(labels)]
-
-
-from .events import events_context  # noqa: E402 - events views import this module

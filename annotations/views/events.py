@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import events, spans
 from ..document import document_for
+from ..events import events_with_evidence
 from ..forms import EventForm
 from ..models import Event, Evidence, Layer, Place, Span, SpanRejected, StaleLayer
 from .articles import _get_article_for_user
@@ -26,16 +27,6 @@ def _get_event_for_user(request: HttpRequest, pk: int) -> Event:
         layer__kind=Layer.ANNOTATOR, layer__annotator=request.user
     )
     return get_object_or_404(own, pk=pk)
-
-
-def events_context(layer: Layer) -> list[tuple[Event, str]]:
-    """The layer's events, each with the piece ids of its evidence (for highlighting)."""
-    doc = document_for(layer.article.body)
-    listed = layer.events.select_related("place", "actor1", "actor2").prefetch_related("evidence")
-    return [
-        (e, json.dumps([p for ev in e.evidence.all() for p in doc.pieces_in(ev.start, ev.end)]))
-        for e in listed
-    ]
 
 
 def _places_for(layer: Layer) -> QuerySet[Place]:
@@ -57,7 +48,7 @@ def _panel(
             (ev, layer.article.body[ev.start : ev.end], json.dumps(doc.pieces_in(ev.start, ev.end)))
             for ev in event.evidence.all()
         ],
-        "events": events_context(layer),
+        "events": events_with_evidence(layer),
         "evidence_choices": Evidence.FIELDS,
         "message": message,
         "level": "error" if status >= 400 else "success",
@@ -129,7 +120,7 @@ def event_delete(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "layer": layer,
         "article": layer.article,
-        "events": events_context(layer),
+        "events": events_with_evidence(layer),
         "oob": True,
         "message": _("Event deleted."),
         "level": "success",
