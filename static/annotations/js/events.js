@@ -13,8 +13,8 @@
   }
 
   function showPanelEvidence() {
-    doc.querySelectorAll(".evidence").forEach((el) => el.classList.remove("evidence"));
-    document.querySelectorAll("#event-panel [data-evidence]").forEach((li) => light(li.dataset.evidence, true, "evidence"));
+    doc.querySelectorAll(".ev-mark").forEach((el) => el.classList.remove("ev-mark"));
+    document.querySelectorAll("#event-panel [data-evidence]").forEach((li) => light(li.dataset.evidence, true, "ev-mark"));
   }
 
   document.body.addEventListener("mouseover", (event) => {
