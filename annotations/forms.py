@@ -32,12 +32,15 @@ class EventForm(forms.ModelForm):
             "place",
             "geo_precision",
             "actor1",
+            "assoc_actor_1",
             "actor2",
+            "assoc_actor_2",
             "civilian_targeting",
             "fatalities",
             "fatalities_low",
             "fatalities_high",
             "notes",
+            "source",
         ]
         widgets = {"event_date": forms.DateInput(attrs={"type": "date"})}
 
@@ -45,8 +48,8 @@ class EventForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         # Places linked in this layer come first; any place may be chosen by id.
         self.fields["place"].queryset = places if places is not None else Place.objects.none()
-        self.fields["actor1"].queryset = Actor.objects.all()
-        self.fields["actor2"].queryset = Actor.objects.all()
+        for name in ("actor1", "assoc_actor_1", "actor2", "assoc_actor_2"):
+            self.fields[name].queryset = Actor.objects.all()
 
     def clean(self) -> dict:
         data = super().clean()

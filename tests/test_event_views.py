@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from annotations.actors import load_actors
-from annotations.models import AuditEntry, Event, Span
+from annotations.models import Actor, AuditEntry, Event, Span
 from annotations.spans import annotator_layer
 
 from .test_spans import piece_of
@@ -60,10 +60,13 @@ def test_editing_validates_type_pairs_dates_and_ranges(alice, article):
     assert response.status_code == 422
     assert "is not a sub-type of" in html and "after the report was published" in html
     assert "high estimate is below the low one" in html
+    militia = Actor.objects.create(name="Tribal militia", inter_code=4)
     good = dict(bad, sub_event_type="Armed clash", event_date="2025-02-28", fatalities_high=9)
+    good |= {"assoc_actor_1": militia.pk, "source": "نشرة نيوزديسك"}
     assert client.post(url, good, **HX).status_code == 200
     event.refresh_from_db()
     assert (event.event_date, event.fatalities_high) == (date(2025, 2, 28), 9)
+    assert (event.assoc_actor_1, event.source) == (militia, "نشرة نيوزديسك")
     arabic = client.post(url, dict(bad, version=3), **HX, HTTP_ACCEPT_LANGUAGE="ar")
     assert "ليس نوعًا فرعيًا" in arabic.content.decode()
 
