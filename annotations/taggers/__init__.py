@@ -85,12 +85,12 @@ def pretag(article: Article, *, force: bool = False) -> Layer:
         created = Span.objects.bulk_create(
             machine_span(layer, s, link) for s, link in linked(article.body, kept)
         )
-        events.store(layer, events.precode(article, created))
+        stored = events.store(layer, events.precode(article, created))
         layer.engines = signature
         layer.version += 1
         layer.save()
         # One entry per run: the machine layer's spans are replaced as a whole.
-        after = {"spans": len(created), "events": layer.events.count(), "engines": signature}
+        after = {"spans": len(created), "events": len(stored), "engines": signature}
         AuditEntry.objects.create(
             layer=layer,
             object_type="layer",
