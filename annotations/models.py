@@ -6,6 +6,7 @@ import hashlib
 from typing import Any
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Count, F, Q
 from django.urls import reverse
@@ -30,7 +31,12 @@ class CorpusQuerySet(models.QuerySet):
 class Corpus(models.Model):
     name = models.CharField(_("name"), max_length=200, unique=True)
     labels = models.JSONField(_("labels"), default=default_labels)
-    annotators_per_article = models.PositiveSmallIntegerField(default=1)
+    # How many annotators code each article independently (agreement needs two or more).
+    annotators_per_article = models.PositiveSmallIntegerField(
+        _("annotators per article"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(3)],
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="corpora"
     )
@@ -41,6 +47,16 @@ class Corpus(models.Model):
     class Meta:
         verbose_name_plural = "corpora"
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(annotators_per_article__range=(1, 3)),
+                name="corpus_annotators_per_article_1_3",
+            )
+        ]
+        permissions = [
+            ("review_corpus", "Can review, assign and adjudicate in corpora they edit"),
+            ("export_corpus", "Can export datasets from corpora they edit"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -69,6 +85,22 @@ class Membership(models.Model):
     def __str__(self) -> str:
         return f"{self.user} ({self.role}) in {self.corpus}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        # The corpus role is the object-level check; the Django group carries the
+        # permissions so the admin and `has_perm` agree with it.
+        from .roles import sync_groups
+
+        sync_groups(self.user)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        user = self.user
+        result = super().delete(*args, **kwargs)
+        from .roles import sync_groups
+
+        sync_groups(user)
+        return result
+
 
 def content_hash(body: str) -> str:
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
@@ -76,9 +108,21 @@ def content_hash(body: str) -> str:
 
 class ArticleQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> ArticleQuerySet:
+        """Editors see every article of the corpora they edit; annotators only their assignments."""
         if user.is_superuser:
             return self
-        return self.filter(corpus__memberships__user=user)
+        return self.filter(
+            Q(corpus__in=Corpus.objects.edited_by(user).values("pk"))
+            | Q(pk__in=Assignment.objects.filter(user=user).values("article_id"))
+        )
+
+    def edited_by(self, user: Any) -> ArticleQuerySet:
+        if user.is_superuser:
+            return self
+        return self.filter(corpus__in=Corpus.objects.edited_by(user).values("pk"))
+
+    def assigned_to(self, user: Any) -> ArticleQuerySet:
+        return self.filter(pk__in=Assignment.objects.filter(user=user).values("article_id"))
 
 
 class Article(models.Model):
@@ -128,6 +172,31 @@ class Article(models.Model):
     def machine_layer(self) -> Layer | None:
         return self.layers.filter(kind=Layer.MACHINE).first()
 
+    def gold_layer(self) -> Layer | None:
+        return self.layers.filter(kind=Layer.GOLD).first()
+
+
+class Assignment(models.Model):
+    """An annotator asked to annotate an article; what an annotator may open."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="assignments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="assignments"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["article_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "user"], name="assignment_unique_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.article_id}"
+
 
 class StaleLayer(Exception):
     """A write named a layer version that is no longer current."""
@@ -135,6 +204,10 @@ class StaleLayer(Exception):
 
 class SpanRejected(ValueError):
     """A span write broke a rule (offsets, label, duplicate); the message says which."""
+
+
+class LayerLocked(SpanRejected):
+    """The layer was submitted or approved: read-only to its annotator until returned."""
 
 
 class LayerQuerySet(models.QuerySet):
@@ -167,6 +240,15 @@ class Layer(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE
     )
     state = models.CharField(max_length=20, choices=STATES, default=NEW)
+    # The editor's comment when changes are requested: what the annotator must fix.
+    review_comment = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     # Optimistic locking: every write names the version it was based on.
     version = models.PositiveIntegerField(default=1)
     # For the machine layer: [{"name": ..., "version": ...}] of the engines that ran.
@@ -201,20 +283,45 @@ class Layer(models.Model):
         rows = self.spans.values("label").annotate(n=Count("id"))
         return {row["label"]: row["n"] for row in rows}
 
+    LOCKED_STATES = (SUBMITTED, APPROVED)
+
+    @property
+    def locked(self) -> bool:
+        """Submitted and approved annotator layers are read-only until an editor returns them."""
+        return self.kind == Layer.ANNOTATOR and self.state in Layer.LOCKED_STATES
+
     def bump(self, expected_version: int) -> int:
         """Claim the next version, or raise StaleLayer if someone wrote first.
 
         The conditional UPDATE is atomic on SQLite and PostgreSQL, so two writers
-        holding the same version cannot both win.
+        holding the same version cannot both win, and a write cannot slip in after
+        the layer was submitted (the state is part of the condition).
         """
-        state = Layer.IN_PROGRESS if self.state == Layer.NEW else self.state
-        won = Layer.objects.filter(pk=self.pk, version=expected_version).update(
-            version=F("version") + 1, state=state
+        won = (
+            Layer.objects.filter(pk=self.pk, version=expected_version)
+            .exclude(kind=Layer.ANNOTATOR, state__in=Layer.LOCKED_STATES)
+            .update(
+                version=F("version") + 1,
+                state=models.Case(
+                    models.When(
+                        state__in=[Layer.NEW, Layer.CHANGES_REQUESTED],
+                        then=models.Value(Layer.IN_PROGRESS),
+                    ),
+                    default=F("state"),
+                ),
+            )
         )
         if not won:
+            current = Layer.objects.filter(pk=self.pk).values("state", "kind").first()
+            if current and current["kind"] == Layer.ANNOTATOR:
+                if current["state"] in Layer.LOCKED_STATES:
+                    raise LayerLocked(
+                        _("This layer was submitted for review and is read-only until returned.")
+                    )
             raise StaleLayer(self.pk)
         self.version = expected_version + 1
-        self.state = state
+        if self.state in (Layer.NEW, Layer.CHANGES_REQUESTED):
+            self.state = Layer.IN_PROGRESS
         return self.version
 
 
@@ -315,7 +422,10 @@ class AuditEntry(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
-    layer = models.ForeignKey(Layer, on_delete=models.CASCADE, related_name="audit")
+    # The article is stored directly so its history is one indexed query; layer is empty
+    # for changes that belong to no layer (assignments).
+    article = models.ForeignKey(Article, null=True, on_delete=models.CASCADE, related_name="audit")
+    layer = models.ForeignKey(Layer, null=True, on_delete=models.CASCADE, related_name="audit")
     object_type = models.CharField(max_length=20, default="span")
     object_id = models.BigIntegerField(null=True)
     action = models.CharField(max_length=10, choices=ACTIONS)
@@ -373,6 +483,7 @@ def audit(
     object_type: str = "span",
 ) -> None:
     AuditEntry.objects.create(
+        article_id=layer.article_id,
         layer=layer,
         user=user if user is not None and user.is_authenticated else None,
         object_type=object_type,

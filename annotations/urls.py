@@ -1,12 +1,42 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from .views import articles, corrections, events, imports, places, spans, tagger
+from .views import (
+    adjudication,
+    agreement,
+    articles,
+    corrections,
+    events,
+    exports,
+    imports,
+    places,
+    review,
+    spans,
+    tagger,
+)
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="article_list"), name="home"),
     path("articles/", articles.article_list, name="article_list"),
+    path("articles/next/", review.next_article, name="next_article"),
     path("articles/<int:pk>/", articles.article_detail, name="article_detail"),
+    path("articles/<int:pk>/history/", review.article_history, name="article_history"),
+    path("articles/<int:pk>/assign/", review.article_assign, name="article_assign"),
+    path("articles/<int:pk>/adjudicate/", adjudication.adjudicate, name="adjudicate"),
+    path(
+        "articles/<int:pk>/adjudicate/decide/",
+        adjudication.decide,
+        name="adjudicate_decide",
+    ),
+    path("layers/<int:pk>/", review.layer_detail, name="layer_detail"),
+    path("layers/<int:pk>/submit/", review.layer_submit, name="layer_submit"),
+    path("layers/<int:pk>/review/", review.layer_review, name="layer_review"),
+    path("review/", review.review, name="review"),
+    path("corpora/<int:pk>/auto-assign/", review.auto_assign, name="auto_assign"),
+    path("agreement/", agreement.agreement_page, name="agreement"),
+    path("agreement.csv", agreement.agreement_csv, name="agreement_csv"),
+    path("export/", exports.export_page, name="export"),
+    path("export/download/", exports.export_download, name="export_download"),
     path("articles/<int:pk>/spans/", spans.span_create, name="span_create"),
     path("articles/<int:pk>/events/", events.event_create, name="event_create"),
     path("events/<int:pk>/", events.event_edit, name="event_edit"),

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from annotations.gazetteer import invalidate_index
-from annotations.models import Article, Corpus, Layer, Membership, Place, PlaceName
+from annotations.models import Article, Assignment, Corpus, Layer, Membership, Place, PlaceName
 from annotations.text import match_key
 
 SAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "samples"
@@ -74,8 +74,14 @@ def stranger(db) -> User:
 
 
 @pytest.fixture
-def article(corpus) -> Article:
-    return Article.objects.create(corpus=corpus, title="غارات على الرقة", body=BODY)
+def article(corpus, alice, bob) -> Article:
+    """An article assigned to both annotators (the corpus asks for two)."""
+    corpus.annotators_per_article = 2
+    corpus.save()
+    made = Article.objects.create(corpus=corpus, title="غارات على الرقة", body=BODY)
+    for user in (alice, bob):
+        Assignment.objects.create(article=made, user=user)
+    return made
 
 
 def add_place(name_en: str, names_ar: list[str], geonameid: int, country: str = "SY", **kw):

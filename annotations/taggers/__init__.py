@@ -92,6 +92,7 @@ def pretag(article: Article, *, force: bool = False) -> Layer:
         # One entry per run: the machine layer's spans are replaced as a whole.
         after = {"spans": len(created), "events": len(stored), "engines": signature}
         AuditEntry.objects.create(
+            article=article,
             layer=layer,
             object_type="layer",
             object_id=layer.pk,
