@@ -287,8 +287,8 @@ class Layer(models.Model):
 
     @property
     def locked(self) -> bool:
-        """Submitted and approved annotator layers are read-only until an editor returns them."""
-        return self.kind == Layer.ANNOTATOR and self.state in Layer.LOCKED_STATES
+        """Submitted and approved human layers are read-only until returned or reopened."""
+        return self.kind != Layer.MACHINE and self.state in Layer.LOCKED_STATES
 
     def bump(self, expected_version: int) -> int:
         """Claim the next version, or raise StaleLayer if someone wrote first.
@@ -299,7 +299,7 @@ class Layer(models.Model):
         """
         won = (
             Layer.objects.filter(pk=self.pk, version=expected_version)
-            .exclude(kind=Layer.ANNOTATOR, state__in=Layer.LOCKED_STATES)
+            .exclude(~Q(kind=Layer.MACHINE), state__in=Layer.LOCKED_STATES)
             .update(
                 version=F("version") + 1,
                 state=models.Case(
@@ -313,10 +313,10 @@ class Layer(models.Model):
         )
         if not won:
             current = Layer.objects.filter(pk=self.pk).values("state", "kind").first()
-            if current and current["kind"] == Layer.ANNOTATOR:
+            if current and current["kind"] != Layer.MACHINE:
                 if current["state"] in Layer.LOCKED_STATES:
                     raise LayerLocked(
-                        _("This layer was submitted for review and is read-only until returned.")
+                        _("This layer was submitted or approved and is read-only until reopened.")
                     )
             raise StaleLayer(self.pk)
         self.version = expected_version + 1

@@ -44,6 +44,7 @@ def browser():
 def page(browser, live_server, corpus, places):
     user = make_user(corpus, "alice", "annotator")
     article = Article.objects.create(corpus=corpus, title="غارات على الرقة", body=BODY)
+    article.assignments.create(user=user)
     pretag(article)
     context = browser.new_context(locale="en-US")
     context.set_default_timeout(8000)

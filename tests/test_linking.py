@@ -50,6 +50,7 @@ def test_link_all_mentions_of_a_name(alice, corpus, places):
 
     body = "قصف على حلب صباحا. وفي المساء عاد القصف إلى حلب."
     article = Article.objects.create(corpus=corpus, title="t", body=body)
+    article.assignments.create(user=alice)
     first = loc_span(article, alice, "حلب")
     second = Span.objects.create(
         layer=first.layer, start=body.rindex("حلب"), end=body.rindex("حلب") + 3, label="LOC"

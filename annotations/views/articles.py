@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
@@ -15,9 +17,32 @@ from ..models import Article, Layer, Span
 
 
 def _get_article_for_user(request: HttpRequest, pk: int) -> Article:
-    """The article if the user is in its corpus; 404 otherwise, so ids reveal nothing."""
+    """The article if the user edits its corpus or is assigned to it; 404 otherwise."""
     articles = Article.objects.visible_to(request.user).select_related("corpus")
-    return get_object_or_404(articles.distinct(), pk=pk)
+    return get_object_or_404(articles, pk=pk)
+
+
+def is_assigned(article: Article, user: Any) -> bool:
+    return article.assignments.filter(user=user).exists()
+
+
+def writable_layer(request: HttpRequest, article: Article) -> Layer:
+    """The layer a write goes to: the gold layer for its corpus's editors when the form
+    names it, otherwise the user's own layer on an article assigned to them; else 404."""
+    named = request.POST.get("layer")
+    if named:
+        gold = Layer.objects.filter(
+            kind=Layer.GOLD,
+            article=article,
+            article__in=Article.objects.edited_by(request.user),
+            pk=named if named.isdigit() else 0,
+        ).first()
+        if gold is None:
+            raise Http404
+        return gold
+    if not is_assigned(article, request.user):
+        raise Http404
+    return spans.annotator_layer(article, request.user)
 
 
 @login_required
@@ -54,6 +79,11 @@ def article_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     article = _get_article_for_user(request, pk)
+    if not is_assigned(article, request.user):
+        # An editor who is not annotating it sees the article's review page instead.
+        from .review import article_overview
+
+        return article_overview(request, article)
     layer = spans.annotator_layer(article, request.user)
     return render(request, "annotations/article.html", page_context(article, layer))
 
@@ -66,6 +96,7 @@ def page_context(article: Article, layer: Layer, **extra: object) -> dict:
     return {
         "article": article,
         "layer": layer,
+        "editable": not layer.locked and layer.kind != Layer.MACHINE,
         "labels": labels,
         "paragraphs": paragraphs,
         "legend": legend(layer, labels),

@@ -12,21 +12,25 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import events, spans
+from .. import events
 from ..document import document_for
 from ..events import events_with_evidence
 from ..forms import EventForm
-from ..models import Event, Evidence, Layer, Place, Span, SpanRejected, StaleLayer
-from .articles import _get_article_for_user
+from ..models import Article, Event, Evidence, Layer, Place, Span, SpanRejected, StaleLayer
+from .articles import _get_article_for_user, writable_layer
 from .spans import _refused, _stale_message, _version
 
 
 def _get_event_for_user(request: HttpRequest, pk: int) -> Event:
     """An event on the user's own layer; anyone else's is a 404."""
-    own = Event.objects.select_related("layer__article__corpus").filter(
-        layer__kind=Layer.ANNOTATOR, layer__annotator=request.user
+    own = Q(
+        layer__kind=Layer.ANNOTATOR,
+        layer__annotator=request.user,
+        layer__article__in=Article.objects.assigned_to(request.user),
     )
-    return get_object_or_404(own, pk=pk)
+    gold = Q(layer__kind=Layer.GOLD, layer__article__in=Article.objects.edited_by(request.user))
+    events_ = Event.objects.select_related("layer__article__corpus").filter(own | gold)
+    return get_object_or_404(events_, pk=pk)
 
 
 def _places_for(layer: Layer) -> QuerySet[Place]:
@@ -61,7 +65,7 @@ def _panel(
 @require_POST
 def event_create(request: HttpRequest, pk: int) -> HttpResponse:
     article = _get_article_for_user(request, pk)
-    layer = spans.annotator_layer(article, request.user)
+    layer = writable_layer(request, article)
     try:
         piece = document_for(article.body).piece(request.POST.get("start", ""))
         event = events.create_from_sentence(layer, request.user, piece.start, _version(request))

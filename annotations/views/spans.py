@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -12,8 +15,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .. import gazetteer, spans
 from ..document import document_for
-from ..models import Layer, Span, SpanRejected, StaleLayer
-from .articles import _get_article_for_user, legend
+from ..models import Article, Layer, Span, SpanRejected, StaleLayer
+from .articles import _get_article_for_user, legend, writable_layer
 
 
 def _stale_message() -> str:
@@ -23,12 +26,21 @@ def _stale_message() -> str:
     )
 
 
-def _get_span_for_user(request: HttpRequest, pk: int) -> Span:
-    """A span on the user's own layer; anyone else's is a 404."""
-    own = Span.objects.select_related("layer__article__corpus").filter(
-        layer__kind=Layer.ANNOTATOR, layer__annotator=request.user
+def writable_spans(user: Any) -> QuerySet[Span]:
+    """Spans the user may change: on their own layer of an article still assigned to them,
+    or on the gold layer of an article in a corpus they edit."""
+    own = Q(
+        layer__kind=Layer.ANNOTATOR,
+        layer__annotator=user,
+        layer__article__in=Article.objects.assigned_to(user),
     )
-    return get_object_or_404(own, pk=pk)
+    gold = Q(layer__kind=Layer.GOLD, layer__article__in=Article.objects.edited_by(user))
+    return Span.objects.select_related("layer__article__corpus").filter(own | gold)
+
+
+def _get_span_for_user(request: HttpRequest, pk: int) -> Span:
+    """A span the user may change; anyone else's is a 404."""
+    return get_object_or_404(writable_spans(request.user), pk=pk)
 
 
 def _version(request: HttpRequest) -> int:
@@ -42,7 +54,7 @@ def _version(request: HttpRequest) -> int:
 @require_POST
 def span_create(request: HttpRequest, pk: int) -> HttpResponse:
     article = _get_article_for_user(request, pk)
-    layer = spans.annotator_layer(article, request.user)
+    layer = writable_layer(request, article)
     try:
         start, end = document_for(article.body).selection(
             request.POST.get("start", ""), request.POST.get("end", "")

@@ -1,13 +1,17 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandParser
 
+from annotations.assignment import auto_assign
 from annotations.models import Corpus, Membership
 
 DEMO = [("annotator", "annotator-demo", Membership.ANNOTATOR), ("editor", "editor-demo", "editor")]
 
 
 class Command(BaseCommand):
-    help = "Create (or reset) a demo annotator and a demo editor in a corpus; prints credentials."
+    help = (
+        "Create (or reset) a demo annotator and a demo editor in a corpus, assign its "
+        "articles; prints credentials."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--corpus", default="Samples")
@@ -22,3 +26,6 @@ class Command(BaseCommand):
             user.save()
             Membership.objects.update_or_create(corpus=target, user=user, defaults={"role": role})
             self.stdout.write(f"{role}: {username} / {password}")
+        # The demo annotator sees only assigned articles: give them the corpus.
+        made = auto_assign(target)
+        self.stdout.write(f"{made} article(s) assigned")
