@@ -114,7 +114,13 @@ class Document:
         index = max(bisect.bisect_right(self.paragraph_starts, offset) - 1, 0)
         return self.paragraphs[index]
 
-    def render(self, paragraph: Paragraph, spans: Iterable[Span], labels: list[str]) -> SafeString:
+    def render(
+        self,
+        paragraph: Paragraph,
+        spans: Iterable[Span],
+        labels: list[str],
+        flagged: frozenset[int] = frozenset(),
+    ) -> SafeString:
         """HTML for one paragraph: pieces with ids, runs covered by spans wrapped in <mark>."""
         inside = sorted(
             (s for s in spans if s.start < paragraph.end and s.end > paragraph.start),
@@ -138,7 +144,7 @@ class Document:
                     out.append("</mark>")
                 out.append(gap)
                 if covering:
-                    out.append(_mark_open(covering, labels))
+                    out.append(_mark_open(covering, labels, flagged))
                 open_set = covering
             else:
                 out.append(gap)
@@ -151,13 +157,17 @@ class Document:
         return mark_safe("".join(out))
 
 
-def _mark_open(covering: tuple[Span, ...], labels: list[str]) -> str:
+def _mark_open(
+    covering: tuple[Span, ...], labels: list[str], flagged: frozenset[int] = frozenset()
+) -> str:
     # The innermost (shortest) span decides the colour and is what a click selects.
     inner = min(covering, key=lambda s: s.end - s.start)
     colour = labels.index(inner.label) if inner.label in labels else len(labels)
     ids = " ".join(str(s.pk) for s in sorted(covering, key=lambda s: s.end - s.start))
     overlap = " overlap" if len(covering) > 1 else ""
     linked = " linked" if inner.place_id else ""
+    # Adjudication marks the spans annotators disagree on.
+    linked += " disagree" if any(s.pk in flagged for s in covering) else ""
     return (
         f'<mark class="ent lab-{colour}{overlap}{linked}" data-spans="{ids}" '
         f'data-label="{escape(inner.label)}" tabindex="0">'

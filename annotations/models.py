@@ -253,6 +253,9 @@ class Layer(models.Model):
     version = models.PositiveIntegerField(default=1)
     # For the machine layer: [{"name": ..., "version": ...}] of the engines that ran.
     engines = models.JSONField(default=list, blank=True)
+    # For the gold layer: the adjudicator's choice per disagreement ({item key: {...}}),
+    # so a decided item shows as decided and "none" is told apart from "not yet".
+    decisions = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
