@@ -1,10 +1,146 @@
-"""Placeholder while the module is being written (issue 6)."""
+"""Editors download datasets: a form, then a streamed JSONL, CoNLL, CSV, GeoJSON or zip."""
 
-from django.http import Http404, HttpRequest, HttpResponse
+from __future__ import annotations
+
+import tempfile
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    StreamingHttpResponse,
+)
+from django.shortcuts import render
+from django.utils.http import content_disposition_header
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+
+from ..exports import ANNOTATORS, GOLD, MEDIA, Selection, bundle, stream
+from ..models import Corpus, Layer, Membership
+
+FORMAT_CHOICES = [
+    ("jsonl", gettext_lazy("JSONL (articles with spans, places, events)")),
+    ("conll", gettext_lazy("CoNLL BIO (tokens and entity tags)")),
+    ("acled", gettext_lazy("ACLED-style CSV (events)")),
+    ("geojson", gettext_lazy("GeoJSON (events on a map)")),
+    ("bundle", gettext_lazy("Zip bundle: all of the above and a datasheet")),
+]
 
 
-def _todo(request: HttpRequest) -> HttpResponse:
-    raise Http404
+class DateInput(forms.DateInput):
+    input_type = "date"
 
 
-export_page = export_download = _todo
+class ExportForm(forms.Form):
+    corpus = forms.ModelChoiceField(queryset=Corpus.objects.none(), label=gettext_lazy("Corpus"))
+    layers = forms.ChoiceField(
+        choices=[(GOLD, gettext_lazy("Gold")), (ANNOTATORS, gettext_lazy("Annotators"))],
+        initial=GOLD,
+        required=False,  # gold unless asked
+        label=gettext_lazy("Layers"),
+    )
+    annotator = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(),
+        to_field_name="username",
+        required=False,
+        empty_label=gettext_lazy("every annotator"),
+        label=gettext_lazy("Annotator"),
+    )
+    state = forms.ChoiceField(
+        choices=[("", gettext_lazy("any state")), *Layer.STATES],
+        required=False,
+        label=gettext_lazy("Layer state"),
+    )
+    since = forms.DateField(required=False, widget=DateInput, label=gettext_lazy("Published from"))
+    until = forms.DateField(required=False, widget=DateInput, label=gettext_lazy("Published to"))
+    format = forms.ChoiceField(choices=FORMAT_CHOICES, label=gettext_lazy("Format"))
+
+    def __init__(self, *args: Any, corpora: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["corpus"].queryset = corpora
+        self.fields["annotator"].queryset = (
+            get_user_model()
+            .objects.filter(memberships__corpus__in=corpora, memberships__role=Membership.ANNOTATOR)
+            .distinct()
+            .order_by("username")
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        since, until = data.get("since"), data.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError(_("The start date is after the end date."))
+        return data
+
+    def selection(self) -> Selection:
+        data = self.cleaned_data
+        annotator = data["annotator"]
+        return Selection(
+            corpus=data["corpus"],
+            # Choosing one annotator means exporting annotator layers.
+            layers=ANNOTATORS if annotator else data["layers"] or GOLD,
+            annotator=annotator.username if annotator else None,
+            state=data["state"] or None,
+            since=data["since"],
+            until=data["until"],
+        )
+
+
+def _edited_corpora(request: HttpRequest) -> Any:
+    return Corpus.objects.edited_by(request.user)
+
+
+@login_required
+@require_GET
+def export_page(request: HttpRequest) -> HttpResponse:
+    corpora = _edited_corpora(request)
+    if not corpora.exists():
+        return _plain(_("You edit no corpus."), 404)
+    form = ExportForm(corpora=corpora, initial={"corpus": corpora.first(), "format": "jsonl"})
+    return render(request, "annotations/export.html", {"form": form})
+
+
+@login_required
+@require_GET
+def export_download(request: HttpRequest) -> HttpResponse:
+    corpora = _edited_corpora(request)
+    corpus_id = request.GET.get("corpus", "")
+    # A corpus the user does not edit is indistinguishable from one that does not exist.
+    if not corpus_id.isdigit() or not corpora.filter(pk=corpus_id).exists():
+        return _plain(_("No corpus you edit has this id."), 404)
+    form = ExportForm(request.GET, corpora=corpora)
+    if not form.is_valid():
+        return _plain(_errors(form), 400)
+    selection, fmt = form.selection(), form.cleaned_data["format"]
+    content_type, extension = MEDIA[fmt]
+    name = f"{slugify(selection.corpus.name, allow_unicode=True) or 'corpus'}-{selection.layers}"
+    if fmt == "bundle":
+        # A zip needs its central directory at the end: build it in a temporary file
+        # (deleted when the response closes it), then send the file.
+        target = tempfile.TemporaryFile()
+        bundle.write(selection, target)
+        target.seek(0)
+        return FileResponse(target, as_attachment=True, filename=f"{name}.zip")
+    response = StreamingHttpResponse(
+        (piece.encode("utf-8") for piece in stream(selection, fmt)), content_type=content_type
+    )
+    response["Content-Disposition"] = content_disposition_header(True, f"{name}.{extension}")
+    return response
+
+
+def _plain(message: str, status: int) -> HttpResponse:
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+
+
+def _errors(form: ExportForm) -> str:
+    lines = []
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        lines += [f"{label}: {error}" if label else str(error) for error in errors]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,357 @@
+"""Exporting layers: which layers (a Selection) and reading them in chunks of articles.
+
+Every format is written from the same records, one per exported layer of an article,
+in the shape of a JSONL line (see jsonl.py). Articles are read 1,000 at a time by
+primary key and each chunk's layers, spans, events, evidence, places and actors come
+from a few bulk `values_list` queries, so memory stays flat however large the corpus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from ..acled import DISORDER, interaction
+from ..models import Actor, Article, Corpus, Event, Evidence, Layer, Place, Span
+
+__all__ = [
+    "ANNOTATORS",
+    "FORMATS",
+    "GOLD",
+    "Selection",
+    "chunks",
+    "layer_name",
+    "records",
+    "stream",
+]
+
+GOLD = "gold"
+ANNOTATORS = "annotators"
+FORMATS = ("jsonl", "conll", "acled", "geojson", "bundle")
+# Content type and file extension of each format.
+MEDIA = {
+    "jsonl": ("application/x-ndjson; charset=utf-8", "jsonl"),
+    "conll": ("text/plain; charset=utf-8", "conll"),
+    "acled": ("text/csv; charset=utf-8", "csv"),
+    "geojson": ("application/geo+json", "geojson"),
+    "bundle": ("application/zip", "zip"),
+}
+CHUNK = 1000
+
+ARTICLE_FIELDS = ("id", "title", "body", "source", "url", "published_at", "external_id")
+SPAN_FIELDS = (
+    "layer_id",
+    "id",
+    "start",
+    "end",
+    "label",
+    "origin",
+    "confidence",
+    "engine",
+    "link_status",
+    "link_score",
+    "geo_precision",
+    "place_id",
+)
+EVENT_FIELDS = (
+    "layer_id",
+    "id",
+    "event_type",
+    "sub_event_type",
+    "event_date",
+    "time_precision",
+    "actor1_id",
+    "assoc_actor_1_id",
+    "actor2_id",
+    "assoc_actor_2_id",
+    "civilian_targeting",
+    "place_id",
+    "geo_precision",
+    "fatalities",
+    "fatalities_low",
+    "fatalities_high",
+    "notes",
+    "source",
+    "origin",
+)
+PLACE_FIELDS = (
+    "geonameid",
+    "name",
+    "latitude",
+    "longitude",
+    "country_code",
+    "admin1",
+    "admin2",
+    "admin1_code",
+    "admin2_code",
+    "feature_class",
+    "feature_code",
+    "population",
+    "source",
+)
+ACTOR_ROLES = ("actor1", "assoc_actor_1", "actor2", "assoc_actor_2")
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which layers to export: gold or annotator layers of one corpus, filtered."""
+
+    corpus: Corpus
+    layers: str = GOLD
+    annotator: str | None = None  # username; only with layers="annotators"
+    state: str | None = None
+    since: date | None = None  # on Article.published_at, inclusive
+    until: date | None = None
+
+    def layer_q(self, prefix: str = "") -> Q:
+        kind = Layer.GOLD if self.layers == GOLD else Layer.ANNOTATOR
+        q = Q(**{f"{prefix}kind": kind})
+        if self.annotator:
+            q &= Q(**{f"{prefix}annotator__username": self.annotator})
+        if self.state:
+            q &= Q(**{f"{prefix}state": self.state})
+        return q
+
+    def articles(self) -> QuerySet[Article]:
+        """The corpus's articles in the date range that have at least one selected layer."""
+        articles = Article.objects.filter(corpus=self.corpus)
+        if self.since:
+            articles = articles.filter(published_at__gte=self.since)
+        if self.until:
+            articles = articles.filter(published_at__lte=self.until)
+        selected = Layer.objects.filter(self.layer_q(), article=OuterRef("pk"))
+        return articles.filter(Exists(selected))
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "corpus": self.corpus.name,
+            "layers": self.layers,
+            "annotator": self.annotator,
+            "state": self.state,
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+        }
+
+
+def layer_name(record: dict[str, Any]) -> str:
+    """ "gold", or "annotator:alice": how files and reports name an exported layer."""
+    layer = record["layer"]
+    return layer["kind"] if layer["kind"] != Layer.ANNOTATOR else f"annotator:{layer['annotator']}"
+
+
+def chunks(selection: Selection, size: int = CHUNK) -> Iterator[list[dict[str, Any]]]:
+    """Lists of export records (one per selected layer), article by article in pk order."""
+    last = 0
+    while True:
+        rows = list(
+            selection.articles()
+            .filter(pk__gt=last)
+            .order_by("pk")
+            .values_list(*ARTICLE_FIELDS, "metadata")[:size]
+        )
+        if not rows:
+            return
+        last = rows[-1][0]
+        yield _assemble(selection, rows)
+
+
+def stream(selection: Selection, fmt: str, on_drop: Callable | None = None) -> Iterator[str]:
+    """The text formats as pieces of text; `on_drop` hears of spans CoNLL could not write."""
+    # The writers import this package, so they are imported here, not at the top.
+    from . import acled, conll, geojson, jsonl
+
+    if fmt == "conll":
+        return conll.write(selection, on_drop)
+    writers = {"jsonl": jsonl.write, "acled": acled.write, "geojson": geojson.write}
+    return writers[fmt](selection)
+
+
+def records(selection: Selection) -> Iterator[dict[str, Any]]:
+    for chunk in chunks(selection):
+        yield from chunk
+
+
+def _assemble(selection: Selection, articles: list[tuple]) -> list[dict[str, Any]]:
+    layers = list(
+        Layer.objects.filter(selection.layer_q(), article_id__in=[a[0] for a in articles])
+        .values_list("id", "article_id", "kind", "state", "annotator__username")
+        .order_by()
+    )
+    # Gold, then annotators by name: an order that survives a re-import (layer ids do not).
+    layers.sort(key=lambda row: (row[1], row[2] != Layer.GOLD, row[4] or "", row[0]))
+    layer_ids = [row[0] for row in layers]
+    spans = _spans_by_layer(layer_ids)
+    events = _events_by_layer(layer_ids)
+    places = _places(spans, events)
+    actors = _actors(events)
+    evidence = _evidence_by_event(events)
+    by_article: dict[int, list[tuple]] = {}
+    for row in layers:
+        by_article.setdefault(row[1], []).append(row)
+    name = selection.corpus.name
+    out = []
+    for article in articles:
+        for layer in by_article.get(article[0], ()):
+            out.append(_record(name, article, layer, spans, events, evidence, places, actors))
+    return out
+
+
+def _spans_by_layer(layer_ids: list[int]) -> dict[int, list[tuple]]:
+    spans: dict[int, list[tuple]] = {}
+    if not layer_ids:
+        return spans
+    # (layer, start, end, label) is the unique index, so this order costs no sort.
+    rows = (
+        Span.objects.filter(layer_id__in=layer_ids)
+        .order_by("layer_id", "start", "end", "label")
+        .values_list(*SPAN_FIELDS)
+    )
+    for row in rows:
+        spans.setdefault(row[0], []).append(row)
+    return spans
+
+
+def _events_by_layer(layer_ids: list[int]) -> dict[int, list[tuple]]:
+    events: dict[int, list[tuple]] = {}
+    if not layer_ids:
+        return events
+    for row in Event.objects.filter(layer_id__in=layer_ids).order_by().values_list(*EVENT_FIELDS):
+        events.setdefault(row[0], []).append(row)
+    # By date (undated last) then creation: the same order on SQLite and PostgreSQL, which
+    # sort NULLs differently, and after a re-import, which keeps the creation order.
+    for rows in events.values():
+        rows.sort(key=lambda r: (r[4] is None, r[4] or date.min, r[1]))
+    return events
+
+
+def _places(spans: dict[int, list[tuple]], events: dict[int, list[tuple]]) -> dict[int, dict]:
+    ids = {r[11] for rows in spans.values() for r in rows if r[11]}
+    ids |= {r[11] for rows in events.values() for r in rows if r[11]}
+    if not ids:
+        return {}
+    rows = Place.objects.filter(pk__in=ids).values_list("id", *PLACE_FIELDS)
+    return {row[0]: dict(zip(PLACE_FIELDS, row[1:], strict=True)) for row in rows}
+
+
+def _actors(events: dict[int, list[tuple]]) -> dict[int, dict]:
+    ids = {r[i] for rows in events.values() for r in rows for i in (6, 7, 8, 9) if r[i]}
+    if not ids:
+        return {}
+    rows = Actor.objects.filter(pk__in=ids).values_list("id", "name", "name_ar", "inter_code")
+    return {pk: {"name": n, "name_ar": ar, "inter_code": code} for pk, n, ar, code in rows}
+
+
+def _evidence_by_event(events: dict[int, list[tuple]]) -> dict[int, list[tuple]]:
+    ids = [r[1] for rows in events.values() for r in rows]
+    evidence: dict[int, list[tuple]] = {}
+    if not ids:
+        return evidence
+    rows = Evidence.objects.filter(event_id__in=ids).values_list(
+        "event_id", "field", "start", "end", "span_id", "id"
+    )
+    for row in rows.order_by():
+        evidence.setdefault(row[0], []).append(row)
+    for pieces in evidence.values():
+        pieces.sort(key=lambda r: (r[1], r[2], r[3], r[5]))
+    return evidence
+
+
+def _record(
+    corpus: str,
+    article: tuple,
+    layer: tuple,
+    spans: dict[int, list[tuple]],
+    events: dict[int, list[tuple]],
+    evidence: dict[int, list[tuple]],
+    places: dict[int, dict],
+    actors: dict[int, dict],
+) -> dict[str, Any]:
+    pk, title, body, source, url, published, external_id, metadata = article
+    layer_spans = spans.get(layer[0], [])
+    span_index = {row[1]: i for i, row in enumerate(layer_spans)}
+    return {
+        "id": pk,
+        "corpus": corpus,
+        "title": title,
+        "text": body,
+        "source": source,
+        "url": url,
+        "published_at": published.isoformat() if published else None,
+        "external_id": external_id,
+        "metadata": metadata,
+        "layer": {"kind": layer[2], "annotator": layer[4], "state": layer[3]},
+        "spans": [_span(row, body, places) for row in layer_spans],
+        "events": [
+            _event(row, body, evidence.get(row[1], ()), span_index, places, actors)
+            for row in events.get(layer[0], ())
+        ],
+    }
+
+
+def _span(row: tuple, body: str, places: dict[int, dict]) -> dict[str, Any]:
+    _, _, start, end, label, origin, confidence, engine, status, score, precision, place = row
+    return {
+        "start": start,
+        "end": end,
+        "text": body[start:end],
+        "label": label,
+        "origin": origin,
+        "engine": engine,
+        "confidence": confidence,
+        "place": places.get(place) if place else None,
+        "link_status": status,
+        "link_score": score,
+        "geo_precision": precision,
+    }
+
+
+def _event(
+    row: tuple,
+    body: str,
+    evidence: Any,
+    span_index: dict[int, int],
+    places: dict[int, dict],
+    actors: dict[int, dict],
+) -> dict[str, Any]:
+    (_, _, event_type, sub_type, when, time_precision, a1, aa1, a2, aa2, civilians, place) = row[
+        :12
+    ]
+    geo_precision, fatalities, low, high, notes, source, origin = row[12:]
+    actor1, actor2 = actors.get(a1), actors.get(a2)
+    return {
+        "event_type": event_type,
+        "sub_event_type": sub_type,
+        "disorder_type": DISORDER.get(event_type, ""),
+        "event_date": when.isoformat() if when else None,
+        "time_precision": time_precision,
+        "actor1": actor1,
+        "assoc_actor_1": actors.get(aa1),
+        "actor2": actor2,
+        "assoc_actor_2": actors.get(aa2),
+        "interaction": interaction(
+            actor1["inter_code"] if actor1 else None, actor2["inter_code"] if actor2 else None
+        ),
+        "civilian_targeting": civilians,
+        "place": places.get(place) if place else None,
+        "geo_precision": geo_precision,
+        "fatalities": fatalities,
+        "fatalities_low": low,
+        "fatalities_high": high,
+        "notes": notes,
+        "source": source,
+        "origin": origin,
+        "evidence": [
+            {
+                "field": field,
+                "start": start,
+                "end": end,
+                "text": body[start:end],
+                "span": span_index.get(span_id) if span_id else None,
+            }
+            for _, field, start, end, span_id, _ in evidence
+        ],
+    }
