@@ -179,3 +179,59 @@ def test_it_codes_an_event_with_evidence_for_fatalities(page):
     assert (event.sub_event_type, event.fatalities) == ("Armed clash", 3)
     evidence = event.evidence.get(field="fatalities", span__isnull=False)  # the one cited
     assert page.article.body[evidence.start : evidence.end] == "٣"
+
+
+def test_an_editor_adjudicates_with_the_keyboard(browser, live_server, corpus, places):
+    from annotations.models import Membership
+
+    from .test_adjudication import add_event, add_span
+
+    alice = make_user(corpus, "alice", "annotator")
+    bob = make_user(corpus, "bob", "annotator")
+    make_user(corpus, "edith", Membership.EDITOR)
+    article = Article.objects.create(corpus=corpus, title="غارات على الرقة", body=BODY)
+    a = Layer.objects.create(article=article, kind="annotator", annotator=alice, state="submitted")
+    b = Layer.objects.create(article=article, kind="annotator", annotator=bob, state="submitted")
+    for layer in (a, b):
+        add_span(layer, "الرقة", "LOC", places["raqqa"])
+    add_span(a, "مواقع", "LOC")
+    add_span(b, "مواقع", "MISC")
+    add_event(a, 3)
+    add_event(b, 2)
+    context = browser.new_context(locale="en-US")
+    context.set_default_timeout(8000)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "edith")
+    page.fill("input[name=password]", "pw-edith")
+    page.click("button[type=submit]")
+    page.goto(f"{live_server.url}/articles/{article.pk}/adjudicate/")
+    gold = page.locator("#col-gold")
+    # Agreed on: الرقة is in gold from the start; the differing label is marked in the columns.
+    gold.locator("mark[data-label=LOC]", has_text="الرقة").wait_for()
+    assert page.locator(".columns mark.disagree", has_text="مواقع").count() == 2
+    current = page.locator("#items li.item.current")
+    assert "مواقع" in current.inner_text()
+    page.keyboard.press("2")  # Bob's answer: MISC
+    gold.locator("mark[data-label=MISC]", has_text="مواقع").wait_for()
+    # The cursor moved on to the event; take Alice's, then Bob's death toll.
+    page.wait_for_function(
+        "document.querySelector('#items li.item.current').dataset.key.startsWith('event:')",
+        polling=100,
+    )
+    page.keyboard.press("1")
+    page.wait_for_function(
+        "document.querySelector('#items li.item.current').dataset.key.endsWith(':fatalities')",
+        polling=100,
+    )
+    page.keyboard.press("2")
+    page.wait_for_function("document.getElementById('items').dataset.open === '0'", polling=100)
+    gold_layer = article.gold_layer()
+    assert [e.fatalities for e in gold_layer.events.all()] == [2]
+    page.click("#approve-gold")
+    page.locator("#gold-state", has_text="approved").wait_for()
+    gold_layer.refresh_from_db()
+    assert gold_layer.state == Layer.APPROVED
+    labels = {(s.label, article.body[s.start : s.end]) for s in gold_layer.spans.all()}
+    assert labels == {("LOC", "الرقة"), ("MISC", "مواقع")}
+    context.close()
