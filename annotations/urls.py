@@ -33,6 +33,7 @@ urlpatterns = [
     path("layers/<int:pk>/review/", review.layer_review, name="layer_review"),
     path("review/", review.review, name="review"),
     path("corpora/<int:pk>/auto-assign/", review.auto_assign, name="auto_assign"),
+    path("corpora/<int:pk>/settings/", review.corpus_settings, name="corpus_settings"),
     path("agreement/", agreement.agreement_page, name="agreement"),
     path("agreement.csv", agreement.agreement_csv, name="agreement_csv"),
     path("export/", exports.export_page, name="export"),

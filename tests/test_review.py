@@ -262,6 +262,16 @@ def test_review_dashboard_lists_states_and_filters(alice, bob, editor, article, 
     assert set(other.assignments.values_list("user__username", flat=True)) == {"alice", "bob"}
 
 
+def test_editors_set_annotators_per_article(corpus, editor, alice):
+    url = reverse("corpus_settings", args=[corpus.pk])
+    assert logged_in(alice).post(url, {"annotators_per_article": "3"}).status_code == 404
+    response = logged_in(editor).post(url, {"annotators_per_article": "4"}, follow=True)
+    assert "must be 1, 2 or 3" in response.content.decode()
+    logged_in(editor).post(url, {"annotators_per_article": "3"})
+    corpus.refresh_from_db()
+    assert corpus.annotators_per_article == 3
+
+
 def test_corpus_allows_one_to_three_annotators_per_article(corpus):
     from django.core.exceptions import ValidationError
     from django.db import IntegrityError, transaction

@@ -141,6 +141,21 @@ def auto_assign(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(f"{reverse('review')}?corpus={corpus.pk}")
 
 
+@login_required
+@require_POST
+def corpus_settings(request: HttpRequest, pk: int) -> HttpResponse:
+    """How many annotators each article gets (1–3); existing assignments stay."""
+    corpus = get_object_or_404(_edited_corpora(request), pk=pk)
+    raw = request.POST.get("annotators_per_article", "")
+    if not raw.isdigit() or not 1 <= int(raw) <= 3:
+        messages.error(request, _("Annotators per article must be 1, 2 or 3."))
+    else:
+        corpus.annotators_per_article = int(raw)
+        corpus.save(update_fields=["annotators_per_article"])
+        messages.success(request, _("Each article now gets %(n)s annotator(s).") % {"n": raw})
+    return redirect(f"{reverse('review')}?corpus={corpus.pk}")
+
+
 def _next_url(request: HttpRequest, default: str) -> str:
     target = request.POST.get("next", "")
     # Only same-site paths: a form must not be able to send the user elsewhere.
