@@ -112,6 +112,7 @@ def bench_long_article(corpus: Corpus) -> Article:
 
     user = User.objects.create_user("bench")
     Membership.objects.create(corpus=corpus, user=user)
+    article.assignments.create(user=user)
     own = spans.annotator_layer(article, user)
     doc = document_for(body)
     # Top the layer up to 500 spans on tokens the machine did not tag.
