@@ -30,6 +30,8 @@ from __future__ import annotations
 
 import bisect
 import math
+import threading
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -39,7 +41,7 @@ from typing import Any, NamedTuple
 
 import krippendorff
 import numpy as np
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import cohen_kappa_score
 
@@ -99,6 +101,7 @@ class ArticleRecord:
     title: str
     body: str
     layers: list[LayerRecord] = field(default_factory=list)
+    content_hash: str = ""  # names the body's tokens in TOKEN_CACHE; empty: not cached
 
 
 # --- Counting ------------------------------------------------------------------------------
@@ -238,20 +241,85 @@ def place_link_tally(
 # --- Token labels --------------------------------------------------------------------------
 
 
+class TokenIndex:
+    """The token boundaries of one body, to find the tokens a span overlaps."""
+
+    def __init__(self, starts: Sequence[int], ends: Sequence[int]) -> None:
+        self.starts, self.ends = starts, ends
+
+    @classmethod
+    def of(cls, body: str) -> TokenIndex:
+        tokens = tokenize(body)
+        # Machine ints: a tenth of the memory of lists of int objects, for the cache.
+        return cls(array("i", [t.start for t in tokens]), array("i", [t.end for t in tokens]))
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def labels(self, spans: Iterable[SpanRecord]) -> dict[int, str]:
+        """{token index: label} for the tokens inside spans; every other token is "O"."""
+        labels: dict[int, str] = {}
+        lengths: dict[int, int] = {}
+        # Sorted, and only a strictly longer span replaces a label: ties go to the first.
+        for span in sorted(spans):
+            length = span.end - span.start
+            first = bisect.bisect_right(self.ends, span.start)  # first token ending after it
+            for t in range(first, bisect.bisect_left(self.starts, span.end)):
+                if length > lengths.get(t, 0):
+                    labels[t], lengths[t] = span.label, length
+        return labels
+
+
+class TokenCache:
+    """Token boundaries of the last `size` bodies this process saw, by content hash.
+
+    Tokenizing is most of the work of a large agreement page (about half a second per
+    thousand articles), and a body never changes after import, so its content hash names
+    its tokens for good. First in, first out; a lock, as views may run in threads.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: dict[str, TokenIndex] = {}
+        self._lock = threading.Lock()
+
+    def get(self, article: ArticleRecord) -> TokenIndex:
+        if not article.content_hash:
+            return TokenIndex.of(article.body)
+        with self._lock:
+            found = self._items.get(article.content_hash)
+        if found is None:
+            found = TokenIndex.of(article.body)
+            with self._lock:
+                self._items[article.content_hash] = found
+                while len(self._items) > self.size:
+                    del self._items[next(iter(self._items))]
+        return found
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+# About 4 KB per 500-word article: a few thousand fit in a worker easily.
+TOKEN_CACHE = TokenCache(4096)
+
+
 def token_labels(tokens: Sequence[tuple[int, int]], spans: Iterable[SpanRecord]) -> list[str]:
     """The label of each (start, end) token: of the longest overlapping span, else "O"."""
-    starts = [start for start, _ in tokens]
-    ends = [end for _, end in tokens]
-    labels = [OUTSIDE] * len(tokens)
-    lengths = [0] * len(tokens)
-    # Sorted, and only a strictly longer span replaces a label: ties go to the first.
-    for span in sorted(spans):
-        length = span.end - span.start
-        first = bisect.bisect_right(ends, span.start)  # first token ending after the start
-        for t in range(first, bisect.bisect_left(starts, span.end)):
-            if length > lengths[t]:
-                labels[t], lengths[t] = span.label, length
-    return labels
+    index = TokenIndex([start for start, _ in tokens], [end for _, end in tokens])
+    labels = index.labels(spans)
+    return [labels.get(t, OUTSIDE) for t in range(len(tokens))]
+
+
+def confusion(
+    labels_a: dict[int, str], labels_b: dict[int, str], tokens: int
+) -> Counter[tuple[str, str]]:
+    """{(label by A, label by B): tokens} from two sparse labellings of `tokens` tokens."""
+    inside = labels_a.keys() | labels_b.keys()
+    pairs = Counter((labels_a.get(t, OUTSIDE), labels_b.get(t, OUTSIDE)) for t in inside)
+    pairs[OUTSIDE, OUTSIDE] += tokens - len(inside)
+    return +pairs  # without zero counts
 
 
 def kappa(confusion: Counter[tuple[str, str]]) -> float | None:
@@ -441,18 +509,19 @@ def _pooled(tallies: Iterable[Tally]) -> Score:
 def compare(
     a: LayerRecord,
     b: LayerRecord,
-    labels_a: Sequence[str],
-    labels_b: Sequence[str],
+    labels_a: dict[int, str],
+    labels_b: dict[int, str],
+    tokens: int,
     *,
     tolerance_days: int = 1,
 ) -> Comparison:
-    """Two annotators on one article; `labels_*` are their token labels."""
+    """Two annotators on one article of `tokens` tokens; `labels_*` from `TokenIndex.labels`."""
     result = Comparison(articles=1)
     for label, tally in f1_tallies(a.spans, b.spans).items():
         result.exact[label] += tally
     for label, tally in f1_tallies(a.spans, b.spans, overlap=True).items():
         result.overlap[label] += tally
-    result.confusion.update(zip(labels_a, labels_b, strict=True))
+    result.confusion = confusion(labels_a, labels_b, tokens)
     result.tallies["place_link"] += place_link_tally(a.spans, b.spans)
     tallies, result.fatalities = event_tallies(a.events, b.events, tolerance_days=tolerance_days)
     for name, tally in tallies.items():
@@ -511,12 +580,14 @@ def report(articles: Iterable[ArticleRecord], *, date_tolerance_days: int = 1) -
     for article in articles:
         if len(article.layers) < 2:
             continue
-        tokens = [(t.start, t.end) for t in tokenize(article.body)]
+        tokens = TOKEN_CACHE.get(article)
         layers = sorted(article.layers, key=lambda layer: layer.annotator)
-        labels = [token_labels(tokens, layer.spans) for layer in layers]
-        units.add(labels)
+        labels = [tokens.labels(layer.spans) for layer in layers]
+        units.add(labels, len(tokens))
         for (i, a), (j, b) in combinations(enumerate(layers), 2):
-            comparison = compare(a, b, labels[i], labels[j], tolerance_days=date_tolerance_days)
+            comparison = compare(
+                a, b, labels[i], labels[j], len(tokens), tolerance_days=date_tolerance_days
+            )
             by_pair[a.annotator, b.annotator] += comparison
             overall += comparison
             article_rows.append(
@@ -531,8 +602,7 @@ def report(articles: Iterable[ArticleRecord], *, date_tolerance_days: int = 1) -
     # Editors come to the article table to find disagreements: the lowest agreement first.
     article_rows.sort(key=_worst_first)
     scores = overall.scores()
-    counts = units.counts()
-    scores["alpha_labels"] = Score(alpha_nominal(counts), int((counts.sum(axis=1) >= 2).sum()))
+    scores["alpha_labels"] = Score(alpha_nominal(units.counts()), units.size)
     return AgreementReport(
         overall={metric: scores[metric].value for metric in METRICS},
         overall_n={metric: scores[metric].n for metric in METRICS},
@@ -564,35 +634,44 @@ def _worst_first(row: Breakdown) -> tuple[bool, float, int]:
 
 
 class LabelUnits:
-    """Krippendorff's units for token labels, article by article: one unit per token."""
+    """Krippendorff's units for token labels, one per token, gathered article by article.
+
+    A unit on which all its m annotators agree on a label adds m to that label's diagonal
+    coincidence, whatever the other units hold. So all such units fold into one unit per
+    label carrying the summed count: alpha is unchanged, and krippendorff works on the few
+    thousand disputed tokens instead of every token of every article.
+    """
 
     def __init__(self) -> None:
-        self.domain: dict[str, int] = {OUTSIDE: 0}
-        self.size = 0
+        self.size = 0  # tokens seen, all pairable: every article here has 2+ annotators
         self.articles = 0
-        self._units: list[np.ndarray] = []
-        self._ids: list[np.ndarray] = []
+        self.agreed: Counter[str] = Counter()
+        self.disputed: list[list[str]] = []
 
-    def add(self, labels: Sequence[Sequence[str]]) -> None:
-        """One article: each annotator's token labels."""
-        n = len(labels[0])
-        for layer in labels:
-            self._units.append(np.arange(self.size, self.size + n))
-            ids = (self.domain.setdefault(label, len(self.domain)) for label in layer)
-            self._ids.append(np.fromiter(ids, dtype=np.intp, count=n))
-        self.size += n
+    def add(self, labels: Sequence[dict[int, str]], tokens: int) -> None:
+        """One article: each annotator's sparse token labels (see `TokenIndex.labels`)."""
+        inside: set[int] = set().union(*labels)
+        self.agreed[OUTSIDE] += len(labels) * (tokens - len(inside))
+        for t in inside:
+            given = [layer.get(t, OUTSIDE) for layer in labels]
+            if given.count(given[0]) == len(given):
+                self.agreed[given[0]] += len(given)
+            else:
+                self.disputed.append(given)
+        self.size += tokens
         self.articles += 1
 
     def counts(self) -> np.ndarray:
-        """Units x labels: how many annotators gave each token each label."""
-        width = len(self.domain)
-        if not self._units:
-            return np.zeros((0, width), dtype=np.int16)
-        cells = np.concatenate(self._units) * width + np.concatenate(self._ids)
-        counts = np.bincount(cells, minlength=self.size * width).reshape(self.size, width)
-        # A token's count is at most its article's annotators (the corpus allows 3), and
-        # int16 makes krippendorff's products several times faster than int64 on 10^5 units.
-        return counts.astype(np.int16)
+        """Units x labels: how many annotators gave each label, agreed units folded."""
+        domain = sorted(set(self.agreed) | {x for unit in self.disputed for x in unit})
+        column = {label: i for i, label in enumerate(domain)}
+        counts = np.zeros((len(self.agreed) + len(self.disputed), len(domain)), dtype=np.int64)
+        for row, (label, n) in enumerate(self.agreed.items()):
+            counts[row, column[label]] = n
+        for row, unit in enumerate(self.disputed, start=len(self.agreed)):
+            for label in unit:
+                counts[row, column[label]] += 1
+        return counts
 
 
 # --- Loading -------------------------------------------------------------------------------
@@ -601,24 +680,32 @@ class LabelUnits:
 def load(
     article_ids: Iterable[int] | QuerySet, *, states: Iterable[str] | None = None
 ) -> list[ArticleRecord]:
-    """Annotator layers of the articles with two or more, in five queries whatever their number.
+    """The articles with two annotator layers or more, with their layers, in five queries.
 
     `states` selects layers by state; by default every state but "new" (a layer nobody
-    has touched yet is the machine's copy, not an annotation).
+    has touched yet is the machine's copy, not an annotation). Every query filters by
+    subquery, so the number of articles never turns into a list of parameters.
     """
-    layers = Layer.objects.annotators().filter(article_id__in=_ids(article_ids))
-    layers = layers.filter(state__in=list(states)) if states else layers.exclude(state=Layer.NEW)
-    rows = list(layers.order_by().values_list("id", "article_id", "annotator__username"))
+    chosen = Layer.objects.annotators().filter(article_id__in=_ids(article_ids))
+    chosen = chosen.filter(state__in=list(states)) if states else chosen.exclude(state=Layer.NEW)
+    paired = chosen.values("article_id").annotate(n=Count("pk")).filter(n__gte=2)
+    layers = chosen.filter(article_id__in=paired.values("article_id")).order_by()
+    rows = list(layers.values_list("id", "article_id", "annotator__username"))
     records = {layer_id: LayerRecord(name) for layer_id, _, name in rows}
     by_article: dict[int, list[LayerRecord]] = defaultdict(list)
     for layer_id, article_id, _ in rows:
         by_article[article_id].append(records[layer_id])
-    chosen = layers.values("pk")
-    spans = Span.objects.filter(layer__in=chosen).order_by()
+    spans = Span.objects.filter(layer__in=layers.values("pk")).order_by()
     for layer_id, *span in spans.values_list("layer_id", "start", "end", "label", "place_id"):
         records[layer_id].spans.append(SpanRecord(*span))
-    _load_events(chosen, records)
-    return _articles(by_article)
+    _load_events(layers.values("pk"), records)
+    articles = Article.objects.filter(pk__in=layers.values("article_id")).order_by("pk")
+    return [
+        ArticleRecord(pk, title, body, by_article[pk], content_hash)
+        for pk, title, body, content_hash in articles.values_list(
+            "pk", "title", "body", "content_hash"
+        )
+    ]
 
 
 def _ids(article_ids: Iterable[int] | QuerySet) -> Any:
@@ -636,16 +723,6 @@ def _load_events(chosen: QuerySet, records: dict[int, LayerRecord]) -> None:
     events = Event.objects.filter(layer__in=chosen).order_by("id")
     for event_id, layer_id, *values in events.values_list("id", "layer_id", *fields):
         records[layer_id].events.append(EventRecord(*values, tuple(evidence[event_id])))
-
-
-def _articles(by_article: dict[int, list[LayerRecord]]) -> list[ArticleRecord]:
-    """Titles and bodies, only of the articles with two layers or more (bodies are long)."""
-    wanted = [article_id for article_id, layers in by_article.items() if len(layers) >= 2]
-    found = Article.objects.filter(pk__in=wanted).order_by("pk")
-    return [
-        ArticleRecord(pk, title, body, by_article[pk])
-        for pk, title, body in found.values_list("pk", "title", "body")
-    ]
 
 
 def compute(

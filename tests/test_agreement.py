@@ -22,6 +22,7 @@ from annotations.agreement import (
     alpha_interval,
     alpha_nominal,
     compute,
+    confusion,
     event_tallies,
     exact_matches,
     kappa,
@@ -143,6 +144,20 @@ def test_nominal_alpha_by_hand():
     assert alpha_nominal(np.array([[2, 0], [0, 2], [1, 1]])) == pytest.approx(4 / 9)
     assert alpha_nominal(np.array([[2, 0], [2, 0]])) is None  # one label only
     assert alpha_nominal(np.array([[1, 0], [0, 1]])) is None  # no unit with two values
+
+
+def test_folding_the_agreed_units_leaves_alpha_unchanged():
+    # (O, LOC, PERS): two agreed O units (3 and 2 annotators) and one agreed LOC unit fold
+    # into [5,0,0] and [0,2,0]; the disputed units stay as they are.
+    every_unit = np.array([[3, 0, 0], [2, 0, 0], [0, 2, 0], [1, 1, 1], [1, 0, 1]])
+    folded = np.array([[5, 0, 0], [0, 2, 0], [1, 1, 1], [1, 0, 1]])
+    assert alpha_nominal(folded) == pytest.approx(alpha_nominal(every_unit))
+
+
+def test_sparse_labels_give_the_full_confusion():
+    # 6 tokens; A labels 0 and 2, B labels 0 and 3: the 3 others are (O, O).
+    pairs = confusion({0: "LOC", 2: "PERS"}, {0: "LOC", 3: "ORG"}, 6)
+    assert pairs == Counter({("LOC", "LOC"): 1, ("PERS", "O"): 1, ("O", "ORG"): 1, ("O", "O"): 3})
 
 
 def test_interval_alpha_on_fatalities_by_hand():

@@ -17,6 +17,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import render
+from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -93,9 +94,21 @@ def _report_for(request: HttpRequest) -> tuple[Corpus, list[str], int, Agreement
     return corpus, states, tolerance, report
 
 
-def _table(rows: list[Breakdown], columns: tuple[str, ...]) -> list[tuple[Breakdown, list[Score]]]:
+def _table(rows: list[Breakdown], columns: tuple[str, ...]) -> list[tuple[Breakdown, list]]:
+    """Each row with its cells as (text, n), formatted here: a thousand articles' worth of
+    floatformat filters would take a good part of the page's time."""
+    separator = get_format("DECIMAL_SEPARATOR")
     missing = Score(None, 0)
-    return [(row, [row.scores.get(c, missing) for c in columns]) for row in rows]
+    return [
+        (row, [_cell(row.scores.get(column, missing), separator) for column in columns])
+        for row in rows
+    ]
+
+
+def _cell(score: Score, separator: str) -> tuple[str, int]:
+    if score.value is None:
+        return "—", score.n
+    return f"{score.value:.3f}".replace(".", separator), score.n
 
 
 def _headers(columns: tuple[str, ...]) -> list[Any]:
@@ -109,6 +122,7 @@ def agreement_page(request: HttpRequest) -> HttpResponse:
         corpus, states, tolerance, report = _report_for(request)
     except BadParameters as refusal:
         return HttpResponseBadRequest(str(refusal), content_type="text/plain; charset=utf-8")
+    separator = get_format("DECIMAL_SEPARATOR")
     query = urlencode(
         [("corpus", corpus.pk), *(("state", s) for s in states), ("tolerance", tolerance)]
     )
@@ -120,7 +134,8 @@ def agreement_page(request: HttpRequest) -> HttpResponse:
         "tolerance": tolerance,
         "report": report,
         "overall": [
-            (METRIC_NAMES[m], report.overall[m], report.overall_n[m]) for m in METRIC_NAMES
+            (METRIC_NAMES[m], _cell(Score(report.overall[m], report.overall_n[m]), separator))
+            for m in METRIC_NAMES
         ],
         "pair_headers": _headers(PAIR_COLUMNS),
         "pairs": _table(report.pairs, PAIR_COLUMNS),
