@@ -281,3 +281,20 @@ def test_corpus_allows_one_to_three_annotators_per_article(corpus):
         corpus.full_clean()
     with pytest.raises(IntegrityError), transaction.atomic():
         corpus.save()
+
+
+def test_demo_users_assign_every_article_to_both_annotators(corpus, article, other):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    Assignment.objects.all().delete()
+    # The fixture's annotators leave the corpus so that only the demo users get work.
+    Membership.objects.filter(role=Membership.ANNOTATOR).delete()
+    call_command("demo_users", "--corpus", corpus.name, stdout=StringIO())
+    call_command("demo_users", "--corpus", corpus.name, stdout=StringIO())
+    corpus.refresh_from_db()
+    assert corpus.annotators_per_article == 2
+    for made in (article, other):
+        names = set(made.assignments.values_list("user__username", flat=True))
+        assert names == {"annotator", "annotator2"}

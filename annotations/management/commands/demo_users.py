@@ -4,13 +4,18 @@ from django.core.management.base import BaseCommand, CommandParser
 from annotations.assignment import auto_assign
 from annotations.models import Corpus, Membership
 
-DEMO = [("annotator", "annotator-demo", Membership.ANNOTATOR), ("editor", "editor-demo", "editor")]
+# Two annotators, so that the demo shows agreement and adjudication, and one editor.
+DEMO = [
+    ("annotator", "annotator-demo", Membership.ANNOTATOR),
+    ("annotator2", "annotator2-demo", Membership.ANNOTATOR),
+    ("editor", "editor-demo", Membership.EDITOR),
+]
 
 
 class Command(BaseCommand):
     help = (
-        "Create (or reset) a demo annotator and a demo editor in a corpus, assign its "
-        "articles; prints credentials."
+        "Create (or reset) two demo annotators and a demo editor in a corpus, and assign "
+        "each article to both annotators; prints credentials."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -26,6 +31,9 @@ class Command(BaseCommand):
             user.save()
             Membership.objects.update_or_create(corpus=target, user=user, defaults={"role": role})
             self.stdout.write(f"{role}: {username} / {password}")
-        # The demo annotator sees only assigned articles: give them the corpus.
+        if target.annotators_per_article < 2:
+            target.annotators_per_article = 2
+            target.save(update_fields=["annotators_per_article"])
+        # Annotators see only assigned articles: give both of them the corpus.
         made = auto_assign(target)
         self.stdout.write(f"{made} article(s) assigned")
