@@ -19,6 +19,7 @@ from django.urls import reverse
 from annotations.exports import Selection, chunks, records, stream
 from annotations.exports.acled import COLUMNS
 from annotations.exports.conll import Dropped
+from annotations.exports.jsonl import encode
 from annotations.jsonl_import import import_jsonl
 from annotations.models import (
     Actor,
@@ -482,3 +483,11 @@ def test_bad_parameters_are_refused_with_a_message(
 def test_an_editor_may_not_export_a_corpus_they_do_not_edit(editor, corpus):
     other = Corpus.objects.create(name="Other")
     assert download(logged_in(editor), corpus=other.pk, format="jsonl").status_code == 404
+
+
+def test_jsonl_lines_are_the_records_encoded(coded, later, corpus, places):
+    places["raqqa"].latitude = 35.95  # a float beside the nulls
+    places["raqqa"].save()
+    for selection in (Selection(corpus), Selection(corpus, layers="annotators")):
+        expected = "".join(encode(record) + "\n" for record in records(selection))
+        assert text_of(selection, "jsonl") == expected
