@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 from collections import Counter
 from datetime import date
@@ -19,6 +20,7 @@ from annotations.agreement import (
     EventRecord,
     LayerRecord,
     SpanRecord,
+    TokenCache,
     alpha_interval,
     alpha_nominal,
     compute,
@@ -275,6 +277,16 @@ def test_the_report_pools_pairs_and_articles():
     assert {row.article_id for row in result.articles} == {1, 2}
 
 
+def test_the_token_cache_keeps_the_latest_bodies_by_content_hash():
+    cache = TokenCache(1)
+    assert len(cache.get(ArticleRecord(1, "", "a b", content_hash="h1"))) == 2
+    # A content hash names one body for good, so the cache does not read the text again.
+    assert len(cache.get(ArticleRecord(1, "", "a b c", content_hash="h1"))) == 2
+    cache.get(ArticleRecord(2, "", "x", content_hash="h2"))  # pushes h1 out
+    assert len(cache.get(ArticleRecord(1, "", "a b c", content_hash="h1"))) == 3
+    assert len(cache.get(ArticleRecord(3, "", "p q r s"))) == 4  # no hash: never cached
+
+
 def test_an_empty_report_is_all_undefined():
     result = report([])
     assert result.overall == dict.fromkeys(METRICS)
@@ -350,6 +362,7 @@ def test_the_loader_reads_layers_spans_and_events_in_five_queries(
 
 def test_compute_on_database_rows(annotated, article):
     result = compute([article.pk])
+    assert gc.isenabled()  # paused while records are built, never left off
     assert compute(Article.objects.filter(pk=article.pk)).overall == result.overall
     # Spans: الرقة LOC = LOC, حلب LOC vs ORG -> exact 2*1 / 4 = 0.5 (overlap the same).
     assert result.overall["span_f1_exact"] == 0.5

@@ -94,7 +94,9 @@ def _report_for(request: HttpRequest) -> tuple[Corpus, list[str], int, Agreement
     return corpus, states, tolerance, report
 
 
-def _table(rows: list[Breakdown], columns: tuple[str, ...]) -> list[tuple[Breakdown, list]]:
+def _table(
+    rows: list[Breakdown], columns: tuple[str, ...]
+) -> list[tuple[Breakdown, list[tuple[str, str]]]]:
     """Each row with its cells as (text, n), formatted here: a thousand articles' worth of
     floatformat filters would take a good part of the page's time."""
     separator = get_format("DECIMAL_SEPARATOR")
@@ -105,10 +107,11 @@ def _table(rows: list[Breakdown], columns: tuple[str, ...]) -> list[tuple[Breakd
     ]
 
 
-def _cell(score: Score, separator: str) -> tuple[str, int]:
+def _cell(score: Score, separator: str) -> tuple[str, str]:
+    """(value to 3 decimals or a dash, n): strings, which the template prints as they are."""
     if score.value is None:
-        return "—", score.n
-    return f"{score.value:.3f}".replace(".", separator), score.n
+        return "—", str(score.n)
+    return f"{score.value:.3f}".replace(".", separator), str(score.n)
 
 
 def _headers(columns: tuple[str, ...]) -> list[Any]:
