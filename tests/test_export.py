@@ -97,10 +97,19 @@ def coded(article, places, alice, bob) -> Article:
 def later(coded, corpus) -> Article:
     """A second article, published later, with a gold layer still in progress."""
     made = Article.objects.create(
-        corpus=corpus, title="مظاهرة", body=SECOND, published_at=date(2024, 5, 10)
+        corpus=corpus,
+        title="مظاهرة",
+        body=SECOND,
+        published_at=date(2024, 5, 10),
+        source="SANA",
+        url="https://sana.sy/1",
+        external_id="sana-1",
+        metadata={"feed": "sana", "tags": ["حلب", 2]},
     )
     gold = Layer.objects.create(article=made, kind=Layer.GOLD, state=Layer.IN_PROGRESS)
-    span(gold, "حلب", "LOC")
+    # A place made by an annotator: no GeoNames id, found again by name and coordinates.
+    square = Place.objects.create(name="ساحة سعد الله الجابري", latitude=36.2, longitude=37.15)
+    span(gold, "حلب", "LOC", square)
     return made
 
 
@@ -158,6 +167,14 @@ def test_jsonl_events_carry_acled_fields_and_evidence(coded, corpus):
 def test_jsonl_lines_are_compact_utf8(coded, corpus):
     first = text_of(Selection(corpus), "jsonl").splitlines()[0]
     assert "الرقة" in first and "\\u" not in first and '", "' not in first
+
+
+def test_jsonl_lines_are_the_records_encoded(coded, later, corpus, places):
+    places["raqqa"].latitude = 35.95  # a float beside the nulls
+    places["raqqa"].save()
+    for selection in (Selection(corpus), Selection(corpus, layers="annotators")):
+        expected = "".join(encode(record) + "\n" for record in records(selection))
+        assert text_of(selection, "jsonl") == expected
 
 
 def test_chunks_of_one_article_give_the_same_records(later, corpus):
@@ -290,7 +307,7 @@ def test_the_bundle_holds_every_format_and_a_datasheet(coded, later, corpus, tmp
         "articles": 2,
         "layers": 2,
         "spans": 6,
-        "linked_spans": 3,
+        "linked_spans": 4,
         "events": 2,
         "events_without_coordinates": 2,
         "conll_dropped_spans": 1,
@@ -483,11 +500,3 @@ def test_bad_parameters_are_refused_with_a_message(
 def test_an_editor_may_not_export_a_corpus_they_do_not_edit(editor, corpus):
     other = Corpus.objects.create(name="Other")
     assert download(logged_in(editor), corpus=other.pk, format="jsonl").status_code == 404
-
-
-def test_jsonl_lines_are_the_records_encoded(coded, later, corpus, places):
-    places["raqqa"].latitude = 35.95  # a float beside the nulls
-    places["raqqa"].save()
-    for selection in (Selection(corpus), Selection(corpus, layers="annotators")):
-        expected = "".join(encode(record) + "\n" for record in records(selection))
-        assert text_of(selection, "jsonl") == expected

@@ -110,13 +110,12 @@ class Selection:
     since: date | None = None  # on Article.published_at, inclusive
     until: date | None = None
 
-    def layer_q(self, prefix: str = "") -> Q:
-        kind = Layer.GOLD if self.layers == GOLD else Layer.ANNOTATOR
-        q = Q(**{f"{prefix}kind": kind})
+    def layer_q(self) -> Q:
+        q = Q(kind=Layer.GOLD if self.layers == GOLD else Layer.ANNOTATOR)
         if self.annotator:
-            q &= Q(**{f"{prefix}annotator__username": self.annotator})
+            q &= Q(annotator__username=self.annotator)
         if self.state:
-            q &= Q(**{f"{prefix}state": self.state})
+            q &= Q(state=self.state)
         return q
 
     def articles(self) -> QuerySet[Article]:
@@ -130,11 +129,7 @@ class Selection:
         return articles.filter(Exists(selected))
 
     def layers_between(self, low: int, high: int) -> QuerySet[Layer]:
-        """The selected layers of the selected articles with low < pk <= high.
-
-        Chunks are pk ranges: a range keeps each chunk's queries to a handful of
-        parameters, where an IN list of 1,000 ids costs PostgreSQL's client-side
-        binding more than the query itself."""
+        """The selected layers of the selected articles with low < pk <= high: a chunk."""
         layers = Layer.objects.filter(
             self.layer_q(),
             article__corpus=self.corpus,
@@ -159,7 +154,7 @@ class Selection:
 
 
 def layer_name(record: dict[str, Any]) -> str:
-    """ "gold", or "annotator:alice": how files and reports name an exported layer."""
+    """How files and reports name an exported layer: gold, or annotator:alice."""
     layer = record["layer"]
     return layer["kind"] if layer["kind"] != Layer.ANNOTATOR else f"annotator:{layer['annotator']}"
 

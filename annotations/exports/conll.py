@@ -6,7 +6,7 @@ starts after a proclitic (ومسكنة → مسكنة) tags the whole token.
 
 Each document (one exported layer of an article) starts with comment lines,
 `# article = 12`, `# layer = gold` (or `annotator:alice`), then one
-`# dropped = …` line for every span that could not be written. BIO cannot nest or
+`# dropped = …` line for every span that could not be written, and a blank line. BIO cannot nest or
 overlap, so where spans share a token the longest one is kept (then the earliest, then
 by label) and each other is dropped and reported: in these comments, on stderr by
 `manage.py export`, and in `conll_dropped.txt` of the bundle. Comment lines start with
