@@ -71,6 +71,25 @@ METRICS = (
 EVENT_FIELDS = ("event_type", "event_sub_type", "event_date", "event_place", "event_fatalities")
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Hold off the cyclic garbage collector while records are built.
+
+    A thousand articles make some 10^5 small records that live until the page is done and
+    form no cycles; the collector would scan them again and again as they accumulate,
+    which took a third of `compute`'s time on the bench. The pause is process-wide but
+    lasts only as long as the computation (a second or so); reference counting still
+    frees everything meanwhile, and the collector resumes as soon as the block ends.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 # --- Records -------------------------------------------------------------------------------
 
 
@@ -579,6 +598,7 @@ def _flat(scope: str, rows: Iterable[Breakdown]) -> Iterator[tuple[Any, ...]]:
             yield (*key, metric, score.value, score.n)
 
 
+@_collector_paused()
 def report(articles: Iterable[ArticleRecord], *, date_tolerance_days: int = 1) -> AgreementReport:
     """Every measure for loaded articles (see `load`); any with fewer than 2 layers is skipped."""
     overall = Comparison()
@@ -685,6 +705,7 @@ class LabelUnits:
 # --- Loading -------------------------------------------------------------------------------
 
 
+@_collector_paused()
 def load(
     article_ids: Iterable[int] | QuerySet, *, states: Iterable[str] | None = None
 ) -> list[ArticleRecord]:
@@ -741,23 +762,4 @@ def compute(
 ) -> AgreementReport:
     """Agreement among the annotators of these articles (ids, or a QuerySet of Article)."""
     with _collector_paused():
-        articles = load(article_ids, states=states)
-        return report(articles, date_tolerance_days=date_tolerance_days)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Hold off the cyclic garbage collector while records are built.
-
-    A thousand articles make some 10^5 small records that live until the page is done and
-    form no cycles; the collector would scan them again and again as they accumulate,
-    which took a third of `compute`'s time on the bench. Reference counting still frees
-    everything as usual, and the collector runs again as soon as this block ends.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
+        return report(load(article_ids, states=states), date_tolerance_days=date_tolerance_days)

@@ -10,6 +10,7 @@ disagreement: relabelled, shifted and dropped spans, extra spans, moved dates an
 
 from __future__ import annotations
 
+import os
 import random
 import sys
 from datetime import date, timedelta
@@ -36,7 +37,7 @@ from annotations.models import (
 )
 from annotations.text import tokenize
 
-ARTICLES = int(__import__("os").environ.get("BENCH_ARTICLES", 1000))
+ARTICLES = int(os.environ.get("BENCH_ARTICLES", 1000))
 SPANS = 30
 RUNS = 7
 LABELS = ["LOC"] * 8 + ["PERS"] * 4 + ["ORG"] * 5 + ["MISC"] * 3
@@ -184,6 +185,8 @@ def build() -> Corpus:
 
 
 def main() -> None:
+    # The machine may be shared; the load says how much of the two cores the bench had.
+    record("load average (1 min) before", f"{os.getloadavg()[0]:.2f}", "")
     corpus, ms = timed(build)
     record(f"build {ARTICLES:,} articles x 2 layers with bulk_create", ms, "ms")
     if connection.vendor == "postgresql":
@@ -242,6 +245,7 @@ def bench_page(corpus: Corpus) -> None:
 
     content, ms = timed(download)
     record("agreement CSV, full download", ms, "ms")
+    record("load average (1 min) after", f"{os.getloadavg()[0]:.2f}", "")
     rows = content.count(b"\n")
     record(f"agreement CSV size ({rows:,} rows)", f"{len(content) // 1024:,}", "KiB")
 

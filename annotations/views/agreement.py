@@ -81,7 +81,7 @@ def _get_corpus_for_user(request: HttpRequest) -> Corpus:
 def _options(request: HttpRequest) -> tuple[list[str], int]:
     form = AgreementForm(request.GET)
     if not form.is_valid():
-        errors = "; ".join(f"{name}: {' '.join(e)}" for name, e in form.errors.items())
+        errors = " ".join(f"{name}: {' '.join(e)}" for name, e in form.errors.items())
         raise BadParameters(errors)
     tolerance = form.cleaned_data["tolerance"]
     return form.cleaned_data["state"], 1 if tolerance is None else tolerance
