@@ -6,8 +6,9 @@ articles in five bulk queries and `compute` puts the two together.
 
 Choices, in one place:
 
-- Annotators are compared pairwise within an article; a pair's figures pool all the
-  articles both annotated, and the overall figures pool all pairs.
+- Only annotator layers count (not "new" ones unless asked), and only articles with two
+  or more. Annotators are compared pairwise within an article; a pair's figures pool all
+  the articles both annotated, and the overall figures pool all pairs.
 - Span F1 between two annotators is symmetric: 2 * matches / (|A| + |B|). Exact matching
   needs the same label and the same offsets. Overlap matching needs the same label and
   overlapping offsets, one-to-one, as many pairs as possible (larger overlaps preferred).
@@ -15,9 +16,10 @@ Choices, in one place:
   overlaps it, "O" outside spans. Where spans overlap, the longest wins (then the one that
   starts first, then the label first in alphabetical order).
 - Cohen's kappa (scikit-learn) is pooled over the tokens of the articles both annotators
-  annotated. Krippendorff's alpha (krippendorff) on labels takes every annotator of an
-  article at once, one unit per token; on fatalities it is interval-scaled, one unit per
-  matched event pair, an unknown count being a missing value.
+  annotated; the one-per-article figures use the same formula in closed form, since each
+  scikit-learn call costs about a millisecond. Krippendorff's alpha (krippendorff) on
+  labels takes every annotator of an article at once, one unit per token; on fatalities
+  it is interval-scaled, one unit per matched event pair, an unknown count missing.
 - Place-link agreement: among exactly matched LOC span pairs where at least one side
   links a place, the share linking the same place.
 - Events are matched one-to-one between two annotators (see `match_events`); then each

@@ -363,6 +363,7 @@ def test_the_loader_reads_layers_spans_and_events_in_five_queries(
 def test_compute_on_database_rows(annotated, article):
     result = compute([article.pk])
     assert gc.isenabled()  # paused while records are built, never left off
+    assert compute([]).overall == dict.fromkeys(METRICS)
     assert compute(Article.objects.filter(pk=article.pk)).overall == result.overall
     # Spans: الرقة LOC = LOC, حلب LOC vs ORG -> exact 2*1 / 4 = 0.5 (overlap the same).
     assert result.overall["span_f1_exact"] == 0.5
@@ -450,6 +451,8 @@ def test_anonymous_users_are_sent_to_log_in(corpus, name):
         ({"corpus": "abc"}, 400),
         ({"corpus": "-1"}, 400),
         ({"corpus": "999999"}, 404),
+        ({"corpus": "99999999999999999999999"}, 404),  # beyond any integer column
+        ({"tolerance": "1.5"}, 400),
         ({"tolerance": "-1"}, 400),
         ({"tolerance": "soon"}, 400),
         ({"tolerance": "1000"}, 400),
