@@ -7,6 +7,7 @@ throw-away test database, so it never touches your data, and prints a table.
 from __future__ import annotations
 
 import statistics
+import sys
 import time
 
 from common import ROOT, percentiles, record, run, timed
@@ -160,11 +161,65 @@ def bench_long_article(corpus: Corpus) -> Article:
     return article
 
 
+def bench_adjudication(article: Article) -> None:
+    """Two annotators' 500-span layers of the long article, one in ten spans differing."""
+    from annotations.adjudication import items
+    from annotations.models import Layer
+
+    corpus = article.corpus
+    first = Layer.objects.get(article=article, kind=Layer.ANNOTATOR)
+    second_user = User.objects.create_user("bench2")
+    editor = User.objects.create_user("bench-editor")
+    Membership.objects.create(corpus=corpus, user=second_user)
+    Membership.objects.create(corpus=corpus, user=editor, role=Membership.EDITOR)
+    corpus.annotators_per_article = 2
+    corpus.save()
+    article.assignments.create(user=second_user)
+    second = Layer.objects.create(
+        article=article, kind=Layer.ANNOTATOR, annotator=second_user, state=Layer.SUBMITTED
+    )
+    Layer.objects.filter(pk=first.pk).update(state=Layer.SUBMITTED)
+    copied = []
+    for i, span in enumerate(first.spans.order_by("start")):
+        if i % 20 == 5:
+            continue  # one in twenty missing
+        label = "ORG" if i % 20 == 10 and span.label != "ORG" else span.label
+        copied.append(Span(layer=second, start=span.start, end=span.end, label=label))
+    Span.objects.bulk_create(copied)
+    client = Client()
+    client.force_login(editor)
+    url = f"/articles/{article.pk}/adjudicate/"
+    response, ms = timed(client.get, url)
+    assert response.status_code == 200, response.status_code
+    record("adjudication page, first visit (makes gold from agreed spans)", ms, "ms")
+    page = [timed(client.get, url)[1] for _ in range(10)]
+    p50, p95 = percentiles(page)
+    gold = article.gold_layer()
+    found = items(article, gold)
+    record(f"adjudication page, 2 × ~500 spans, {len(found)} disagreements, p50", p50, "ms")
+    record("adjudication page p95", p95, "ms")
+    headers = {"HTTP_HX_REQUEST": "true"}
+    decide = f"/articles/{article.pk}/adjudicate/decide/"
+    times = []
+    for item in found[:20]:
+        gold.refresh_from_db()
+        data = {"key": item.key, "choice": item.options[0].choice, "version": gold.version}
+        response, ms = timed(client.post, decide, data, **headers)
+        assert response.status_code == 200, response.content.decode()[:200]
+        times.append(ms)
+    p50, p95 = percentiles(times)
+    record(f"adjudication answer (htmx), {len(times)} answers, p50", p50, "ms")
+    record("adjudication answer p95", p95, "ms")
+
+
 def main() -> None:
     corpus = Corpus.objects.create(name="bench")
     bench_gazetteer()
     bench_pretag_samples(corpus)
     article = bench_long_article(corpus)
+    bench_adjudication(article)
+    if "--no-crf" in sys.argv:
+        return  # training the CRF takes minutes; the other rows do not need it
     bench_crf(Article.objects.create(corpus=corpus, title="long 2", body=article.body + " "))
 
 
