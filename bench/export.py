@@ -154,8 +154,8 @@ def child_env() -> dict[str, str]:
     return {**os.environ, "DATABASE_URL": url}
 
 
-def export(corpus: str, output: Path) -> tuple[float, float]:
-    """Run `manage.py export` in a child process; its wall time (s) and peak RSS (MiB)."""
+def export(corpus: str, output: Path) -> tuple[float, float, float]:
+    """Run `manage.py export` in a child process: wall time (s), CPU time (s), peak RSS (MiB)."""
     command = [sys.executable, str(ROOT / "manage.py"), "export", "--corpus", corpus]
     command += ["--format", "jsonl", "--output", str(output)]
     start = time.perf_counter()
@@ -165,7 +165,8 @@ def export(corpus: str, output: Path) -> tuple[float, float]:
     child.returncode = os.waitstatus_to_exitcode(status)
     if child.returncode:
         raise SystemExit(f"export failed with exit code {child.returncode}")
-    return seconds, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+    cpu = usage.ru_utime + usage.ru_stime
+    return seconds, cpu, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
 
 
 def main() -> None:
@@ -182,16 +183,20 @@ def main() -> None:
     analyze()
     Corpus.objects.create(name="empty")
     with tempfile.TemporaryDirectory() as tmp:
-        startup, startup_rss = export("empty", Path(tmp) / "empty.jsonl")
+        startup, _, startup_rss = export("empty", Path(tmp) / "empty.jsonl")
         record("manage.py export start-up alone (empty corpus)", startup, "s")
         record("  peak memory (ru_maxrss)", startup_rss, "MiB")
         output = Path(tmp) / "bench.jsonl"
-        seconds, rss = export("bench", output)
+        load = os.getloadavg()[0]
+        seconds, cpu, rss = export("bench", output)
         lines = _count_lines(output)
         assert lines == ARTICLES, lines
         record(f"JSONL export of {lines:,} articles, wall time with start-up", seconds, "s")
         record("JSONL export rate (wall time)", lines / seconds, "articles/s")
         record("JSONL export rate (start-up subtracted)", lines / (seconds - startup), "articles/s")
+        record("  CPU time of the exporting process (user + sys)", cpu, "s")
+        record("  articles per CPU second of that process", lines / cpu, "articles/s")
+        record("  machine load average (1 min) when the export started", f"{load:.2f}", "")
         record("JSONL export peak memory (child ru_maxrss)", rss, "MiB")
         record("JSONL file size", output.stat().st_size / 2**20, "MiB")
 

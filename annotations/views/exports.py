@@ -124,7 +124,11 @@ def export_download(request: HttpRequest) -> HttpResponse:
         # A zip needs its central directory at the end: build it in a temporary file
         # (deleted when the response closes it), then send the file.
         target = tempfile.TemporaryFile()
-        bundle.write(selection, target)
+        try:
+            bundle.write(selection, target)
+        except BaseException:
+            target.close()
+            raise
         target.seek(0)
         return FileResponse(target, as_attachment=True, filename=f"{name}.zip")
     response = StreamingHttpResponse(
