@@ -18,6 +18,7 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.utils.formats import get_format
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -107,6 +108,19 @@ def _table(
     ]
 
 
+def _article_cells(rows: list[Breakdown]) -> list[tuple[Breakdown, SafeString]]:
+    """Each article row with its figures as ready <td> cells.
+
+    Joined here, not looped over in the template: a thousand rows of ten cells were
+    10,000 template loop iterations, about half the page's rendering time. The text is
+    our own number formatting (digits, a separator, a dash), nothing anyone typed.
+    """
+    return [
+        (row, mark_safe("".join(f"<td>{text}</td>" for text, _ in cells)))
+        for row, cells in _table(rows, ARTICLE_COLUMNS)
+    ]
+
+
 def _cell(score: Score, separator: str) -> tuple[str, str]:
     """(value to 3 decimals or a dash, n): strings, which the template prints as they are."""
     if score.value is None:
@@ -145,7 +159,7 @@ def agreement_page(request: HttpRequest) -> HttpResponse:
         "label_headers": _headers(LABEL_COLUMNS),
         "labels": _table(report.labels, LABEL_COLUMNS),
         "article_headers": _headers(ARTICLE_COLUMNS),
-        "articles": _table(report.articles, ARTICLE_COLUMNS),
+        "articles": _article_cells(report.articles),
         "query": query,
     }
     template = "annotations/agreement.html"
