@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django.urls import reverse
 
@@ -233,6 +233,16 @@ def test_the_export_command_prints_dropped_spans_to_stderr(coded, corpus, tmp_pa
     call_command("export", corpus="Reports", format="conll", output=str(out), stderr=err)
     assert "dropped LOC [102:105]" in err.getvalue()
     assert out.read_text(encoding="utf-8") == text_of(Selection(corpus), "conll")
+
+
+def test_the_export_command_writes_to_stdout_and_refuses_a_zip_there(coded, corpus):
+    out = io.StringIO()
+    call_command("export", corpus="Reports", format="acled", stdout=out)
+    assert out.getvalue() == text_of(Selection(corpus), "acled")
+    with pytest.raises(CommandError, match="--output FILE"):
+        call_command("export", corpus="Reports", format="bundle", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="no corpus named 'Nope'"):
+        call_command("export", corpus="Nope", format="jsonl")
 
 
 # --- ACLED CSV and GeoJSON -----------------------------------------------------------------

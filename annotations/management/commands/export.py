@@ -62,10 +62,12 @@ class Command(BaseCommand):
             with open(output, "wb") as f:
                 stats = bundle.write(selection, f)
         else:
+            out = _binary_stdout(self.stdout)
+            # A zip's directory comes last: build it in a temporary file, then copy it out.
             with tempfile.TemporaryFile() as f:
                 stats = bundle.write(selection, f)
                 f.seek(0)
-                shutil.copyfileobj(f, _binary_stdout(self.stdout))
+                shutil.copyfileobj(f, out)
         self.stderr.write(
             f"{len(stats.article_ids)} articles, {stats.layers} layers, {stats.spans} spans, "
             f"{stats.events} events; {stats.conll_dropped} spans left out of CoNLL"
