@@ -358,6 +358,18 @@ def test_export_import_export_is_byte_identical(coded, later, corpus, tmp_path, 
     assert fresh.pk > max(line["id"] for line in map(json.loads, first.splitlines()))
 
 
+def test_new_articles_are_numbered_after_imported_ids(coded, corpus, tmp_path):
+    line = json.loads(text_of(Selection(corpus), "jsonl"))
+    corpus.delete()
+    path = tmp_path / "high.jsonl"
+    path.write_text(json.dumps({**line, "id": 500_000}, ensure_ascii=False), encoding="utf-8")
+    import_jsonl(path)
+    assert Article.objects.get().pk == 500_000
+    # PostgreSQL's sequence was moved past the explicit id; it would hand it out again.
+    fresh = Article.objects.create(corpus=Corpus.objects.get(), title="x", body="y")
+    assert fresh.pk > 500_000
+
+
 def test_importing_twice_adds_nothing_and_says_why(coded, corpus, tmp_path):
     path = tmp_path / "gold.jsonl"
     export_to(path)
