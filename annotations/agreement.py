@@ -34,7 +34,6 @@ import bisect
 import gc
 import math
 import threading
-from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -50,7 +49,7 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import cohen_kappa_score
 
 from .models import Article, Event, Evidence, Layer, Span
-from .text import tokenize
+from .text import token_bounds
 
 OUTSIDE = "O"
 PLACE_LABEL = "LOC"
@@ -279,9 +278,8 @@ class TokenIndex:
 
     @classmethod
     def of(cls, body: str) -> TokenIndex:
-        tokens = tokenize(body)
         # Machine ints: a tenth of the memory of lists of int objects, for the cache.
-        return cls(array("i", [t.start for t in tokens]), array("i", [t.end for t in tokens]))
+        return cls(*token_bounds(body))
 
     def __len__(self) -> int:
         return len(self.starts)

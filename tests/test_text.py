@@ -382,3 +382,13 @@ def test_it_covers_every_non_space_character_with_one_sentence(text: str) -> Non
         i for i, ch in enumerate(text) if not ch.isspace()
     ]
     assert not any(ch == "\n" for a, b in spans for ch in text[a:b])
+
+
+@given(st.text())
+def test_token_bounds_are_the_offsets_of_tokenize(text: str) -> None:
+    from annotations.text import token_bounds
+
+    starts, ends = token_bounds(text)
+    tokens = tokenize(text)
+    assert list(starts) == [t.start for t in tokens]
+    assert list(ends) == [t.end for t in tokens]
