@@ -182,6 +182,34 @@ def test_chunks_of_one_article_give_the_same_records(later, corpus):
     assert [r for chunk in chunks(selection, size=1) for r in chunk] == list(records(selection))
 
 
+@pytest.mark.django_db(transaction=True)
+def test_reading_ahead_on_a_second_connection_gives_the_same_chunks(corpus, alice, bob):
+    """On PostgreSQL outside a transaction the next chunk is read by another thread."""
+    from django.db import connection
+
+    from annotations import exports
+
+    made = [
+        Article.objects.create(corpus=corpus, title=f"t{i}", body=f"{BODY} {i}") for i in range(5)
+    ]
+    for article in made:
+        gold = Layer.objects.create(article=article, kind="gold", state="approved")
+        span(gold, "الرقة", "LOC")
+    selection = Selection(corpus)
+    expected = [chunk.records() for chunk in exports._read(selection, 2)]
+    assert [chunk.records() for chunk in exports.fetched(selection, 2)] == expected
+    if connection.vendor != "postgresql":
+        return  # SQLite reads in this thread: nothing more to see
+    reader = exports._read_ahead(selection, 1)
+    assert next(reader).records() == expected[0][:1]
+    reader.close()  # a client hanging up stops the reading thread
+    assert not [t for t in __import__("threading").enumerate() if t.name == "export-read-ahead"]
+    # An error in the reading thread reaches the writer.
+    broken = Selection(corpus, since=date(2025, 1, 1), until="not a date")  # type: ignore[arg-type]
+    with pytest.raises(Exception, match=r"not a date|invalid|format"):
+        list(exports._read_ahead(broken, 1))
+
+
 # --- Filters -------------------------------------------------------------------------------
 
 

@@ -8,9 +8,12 @@ from a few bulk `values_list` queries, so memory stays flat however large the co
 
 from __future__ import annotations
 
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from django.db import connections
@@ -183,7 +186,65 @@ class Chunk:
 
 
 def fetched(selection: Selection, size: int = CHUNK) -> Iterator[Chunk]:
-    """The selection's chunks: articles by primary key, a few bulk queries per chunk."""
+    """The selection's chunks: articles by primary key, a few bulk queries per chunk.
+
+    On PostgreSQL outside a transaction (the export command, a streamed download) the
+    next chunk is read by a second thread on its own connection while this one writes
+    the current chunk: the driver waits on the server without holding the GIL, and that
+    wait was a quarter of the export's time. Inside a transaction (tests, or a caller
+    that needs one snapshot) a second connection would not see the same data, so the
+    chunks are read here, one after the other.
+    """
+    connection = connections[Article.objects.db]
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        return _read_ahead(selection, size)
+    return _read(selection, size)
+
+
+_DONE = object()
+
+
+def _read_ahead(selection: Selection, size: int) -> Iterator[Chunk]:
+    ready: queue.Queue = queue.Queue(maxsize=1)  # one chunk ahead: memory stays flat
+    stop = threading.Event()
+
+    def put(item: object) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for chunk in _read(selection, size):
+                if not put(chunk):
+                    return
+            put(_DONE)
+        except BaseException as exc:  # handed to the reader, raised there
+            put(exc)
+        finally:
+            connections.close_all()  # this thread's connection
+
+    reader = threading.Thread(target=work, name="export-read-ahead", daemon=True)
+    reader.start()
+    try:
+        while True:
+            item = ready.get()
+            if item is _DONE:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        # A client that hung up mid-download stops the reader too.
+        stop.set()
+        reader.join(timeout=10)
+
+
+def _read(selection: Selection, size: int) -> Iterator[Chunk]:
     last = 0
     while True:
         rows = list(
@@ -266,12 +327,12 @@ def _spans_by_layer(layer_ids: list[int]) -> dict[int, list[tuple]]:
     # Sorted here, by code point: the same order whatever the database's collation, and
     # cheaper than PostgreSQL sorting each chunk's 30,000 rows.
     for layer_spans in spans.values():
-        layer_spans.sort(key=_span_order)
+        layer_spans.sort(key=_SPAN_ORDER)
     return spans
 
 
-def _span_order(row: tuple) -> tuple[int, int, str]:
-    return row[2], row[3], row[4]
+# start, end, label; a C-level key function, called 30,000 times a chunk.
+_SPAN_ORDER = itemgetter(2, 3, 4)
 
 
 def _all_rows(queryset: QuerySet) -> list[tuple]:
