@@ -4,7 +4,6 @@ the importer's error report, and who may download what."""
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import json
 import zipfile
@@ -358,9 +357,13 @@ def test_the_bundle_holds_every_format_and_a_datasheet(coded, later, corpus, tmp
     assert sheet["taggers"]["active_model"] == {"name": "crf-2026-11", "kind": "crf"}
     assert "dropped LOC [102:105]" in dropped
     assert "crf-2026-11" in markdown and "| LOC | 5 |" in markdown
-    # No invented numbers: agreement is there only when annotations.agreement is.
-    has_agreement = importlib.util.find_spec("annotations.agreement") is not None
-    assert sheet["agreement"]["available"] is has_agreement
+    # Agreement of the exported articles' annotator layers, as the agreement page has it:
+    # alice and bob marked the same الرقة.
+    from annotations.agreement import compute
+
+    expected = compute([coded.pk, later.pk]).overall
+    assert sheet["agreement"] == {"available": True, "overall": expected}
+    assert expected["span_f1_exact"] == 1.0
     assert "2 articles" in err.getvalue()
 
 

@@ -49,10 +49,9 @@ class Stats:
 
 
 def agreement(article_ids: list[int]) -> dict[str, Any]:
-    try:
-        from ..agreement import compute
-    except ImportError:
-        return {"available": False, "reason": "annotations.agreement is not installed"}
+    """The agreement measures over the exported articles' annotator layers."""
+    from ..agreement import compute  # here: agreement loads numpy and scikit-learn
+
     if not article_ids:
         return {"available": False, "reason": "no articles exported"}
     return {"available": True, "overall": compute(article_ids).overall}
