@@ -207,3 +207,9 @@ def test_a_single_annotator_is_copied_whole(article, editor, alice, places):
     gold = adjudication.gold_layer(article, editor)
     assert gold.spans.count() == 1 and gold.events.count() == 1
     assert adjudication.items(article, gold) == []
+
+
+def test_the_page_speaks_arabic(article, editor, layers, settings):
+    settings.LANGUAGE_CODE = "ar"
+    html = logged_in(editor).get(reverse("adjudicate", args=[article.pk])).content.decode()
+    assert 'dir="rtl"' in html and "الفصل في الخلافات" in html and "اعتمد المرجعية" in html
