@@ -23,14 +23,15 @@ def _get_article(request: HttpRequest, pk: int) -> Article:
     )
 
 
-def _context(article: Article, gold: Layer, **extra: object) -> dict:
+def _context(article: Article, gold: Layer, full: bool = True, **extra: object) -> dict:
+    """The page's context; an answer (`full=False`) re-renders only the gold column."""
     layers = adjudication.sources(article)
     found = adjudication.items(article, gold, layers)
     flagged = frozenset(i for item in found if item.decided is None for i in item.span_ids)
     doc = document_for(article.body)
     labels = article.corpus.labels
     columns = []
-    for layer in [*layers, gold]:
+    for layer in [*layers, gold] if full else [gold]:
         layer_spans = list(layer.spans.all())
         columns.append(
             (layer, [doc.render(p, layer_spans, labels, flagged) for p in doc.paragraphs])
@@ -76,5 +77,5 @@ def decide(request: HttpRequest, pk: int) -> HttpResponse:
         (messages.success if status == 200 else messages.error)(request, message)
         return redirect(reverse("adjudicate", args=[article.pk]))
     gold.refresh_from_db()
-    context = _context(article, gold, message=message, level=level, oob=True)
+    context = _context(article, gold, full=False, message=message, level=level, oob=True)
     return render(request, "annotations/adjudicate_changes.html", context, status=status)
