@@ -130,6 +130,17 @@ def test_runtime_places_join_the_place_list():
     assert "g:loc:B" in _features(tokens, places={match_key("مسكنة")})[1]
 
 
+def test_frequency_features_tell_names_from_common_words():
+    items = _features(["وبوش", "الكتاب", "وكالة"])
+    # و is cut off بوش, whose stem is commoner; a name seldom takes the article
+    assert {"fcut=و", "fal=-2", "fsuf=-3"} <= set(items[0])
+    assert {"fcut=", "fal=0", "fsuf=0"} <= set(items[1])
+    assert "fcut=" in items[2]  # وكالة is not و + كالة
+    assert "1:fal=0" in items[0] and "-1:fcut=و" in items[1]
+    plain = FeatureExtractor(FeatureSettings(lexicon=False, phrases=False, frequency=False))
+    assert not any(f.startswith(("fz=", "1:fz=")) for f in plain.sentence(["وبوش", "في"])[0])
+
+
 def test_document_evidence_follows_a_word_across_sentences():
     extractor = FeatureExtractor(FeatureSettings(lexicon=False, phrases=False))
     first, second = extractor.document([["قال", "جورج", "كلوني"], ["وصل", "وكلوني"]])

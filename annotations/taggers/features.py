@@ -4,7 +4,7 @@ Every feature is a binary string (crfsuite gives string items weight 1.0). Featu
 depend on the word alone are computed once per distinct word and cached, which is what
 makes tagging fast: news prose repeats its words.
 
-Four kinds of evidence:
+Five kinds of evidence:
 * the word itself: its match key, its candidate proclitic-stripped stems, affixes, shape;
 * name lists in `annotations/data/names/` (hand-assembled, see its README), plus an
   optional set of place match keys supplied at run time, matched as phrases over the
@@ -14,6 +14,9 @@ Four kinds of evidence:
   training part only (inside cross-validation, from each fold's training part), and
   for the training sentences themselves it is cross-fitted (see `crf.py`), since a
   lexicon built from a sentence predicts that sentence's labels perfectly;
+* word frequencies in general Arabic text (the `wordfreq` package's list, offline): how
+  common the word and its likeliest proclitic-free stem are, and whether the stem behaves
+  like a common word there (takes the article or pronoun suffixes) or like a name;
 * the document: the name-list and phrase hits on and before the word's other occurrences
   in the same article (`FeatureExtractor.document`);
 * stacking (`stacked_features`): a first CRF's labels of the whole document, e.g. "this
@@ -79,6 +82,7 @@ class FeatureSettings:
     document: bool = True  # evidence from the word's other occurrences in the document
     stacking: bool = True  # a first CRF's labels of the document feed a second CRF
     clusters: bool = False  # distributional word classes learned from the training text
+    frequency: bool = True  # word frequencies in general Arabic text (wordfreq)
 
     @classmethod
     def from_dict(cls, data: dict) -> FeatureSettings:
@@ -333,6 +337,8 @@ class FeatureExtractor:
                 cached.append(f"{offset}:shape={_shape(key)}")
                 cached += [f"{offset}:{c}" for c in self._cluster_features(key)]
                 cached += [f"{offset}:{f}" for f in self._lexicon_features(key)]
+                if self.settings.frequency:
+                    cached += [f"{offset}:{f}" for f in _frequency_features(key)]
             self._context[(key, offset)] = cached
         return cached
 
@@ -350,6 +356,8 @@ class FeatureExtractor:
         digits = key.translate(ARABIC_INDIC)
         if digits.isdigit():
             features.append(f"num={min(len(digits), 5)}")
+        if self.settings.frequency:
+            features += _frequency_features(key)
         return features + self._lexicon_features(key) + self._cluster_features(key)
 
     def _cluster_features(self, key: str) -> list[str]:
@@ -409,6 +417,71 @@ def _shape(key: str) -> str:
         if not classes or classes[-1] != kind:
             classes.append(kind)
     return "".join(classes[:3])
+
+
+# --- Word frequencies ----------------------------------------------------------------------
+
+# match_key's letter normalization, for the general-text frequency list (undiacritized)
+_FREQUENCY_KEY = (("أ", "ا"), ("إ", "ا"), ("آ", "ا"), ("ٱ", "ا"), ("ى", "ي"), ("ة", "ه"), ("ـ", ""))
+_ARTICLE = "ال"
+_PRONOUN_SUFFIXES = ("ه", "ها", "هم", "كم", "نا")
+
+
+@lru_cache(maxsize=1)
+def _frequencies() -> dict[str, float]:
+    """Zipf frequency (log10 per billion words) of each word of wordfreq's Arabic list.
+
+    Keys are normalized like match_key; of variants that meet, the commoner one's figure
+    is kept. Built with string and dict operations that run in C: about 0.6 s.
+    """
+    from wordfreq import get_frequency_list
+
+    buckets = [(i, words) for i, words in enumerate(get_frequency_list("ar")) if words]
+    text = "\n".join("\n".join(words) for _, words in buckets)
+    for variant, plain in _FREQUENCY_KEY:
+        text = text.replace(variant, plain)
+    keys = text.split("\n")
+    zipfs = [9 - i / 100 for i, words in buckets for _ in words]  # bucket i: 10**(-i/100)
+    return dict(zip(reversed(keys), reversed(zipfs), strict=True))
+
+
+@lru_cache(maxsize=65536)
+def _frequency_features(key: str) -> tuple[str, ...]:
+    """How common the word is in general text, and how it behaves there.
+
+    Proper names are rarely made definite or given a pronoun suffix, while common nouns
+    and adjectives are; places and peoples give nisba adjectives (لبنان, لبناني). Each is
+    a difference of zipf frequencies, in whole steps: f(ال+stem) - f(stem), and so on.
+    """
+    zipf = _frequencies()
+    own = zipf.get(key, 0.0)
+    # The proclitic cut whose stem is commonest, each letter cut off costing half a step:
+    # وبوش is و + بوش, but وكالة is not وك + اله.
+    stem = max(_stems(key) or (key,), key=lambda s: _cut_score(key, s, zipf))
+    best = zipf.get(stem, 0.0)
+    features = [f"fz={int(own)}", f"fs={int(best)}", f"fcut={key[: len(key) - len(stem)]}"]
+    bare = stem[2:] if stem.startswith(_ARTICLE) and len(stem) > 4 else stem
+    plain = zipf.get(bare, 0.0)
+    base = bare[:-1] + "ت" if bare.endswith("ه") else bare
+    suffixed = max(zipf.get(base + suffix, 0.0) for suffix in _PRONOUN_SUFFIXES)
+    nisba = zipf.get((bare[:-1] if bare.endswith("ه") else bare) + "ي", 0.0)
+    for name, value in (
+        ("fal", zipf.get(_ARTICLE + bare, 0.0)),
+        ("fsuf", suffixed),
+        ("fnis", nisba),
+    ):
+        features.append(f"{name}={_step(value - plain)}")
+    return tuple(features)
+
+
+def _cut_score(key: str, stem: str, zipf: dict[str, float]) -> float:
+    if len(stem) < 3:
+        return -9.0
+    return zipf.get(stem, 0.0) - max(len(key) - len(stem), stem != key) / 2
+
+
+def _step(difference: float) -> int:
+    return max(-3, min(3, round(difference)))
 
 
 # --- Stacking ------------------------------------------------------------------------------
