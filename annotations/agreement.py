@@ -49,7 +49,7 @@ from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import cohen_kappa_score
 
 from .models import Article, Event, Evidence, Layer, Span
-from .text import token_bounds
+from .text import TOKENIZER_VERSION, token_bounds, unpack_bounds
 
 OUTSIDE = "O"
 PLACE_LABEL = "LOC"
@@ -124,6 +124,7 @@ class ArticleRecord:
     body: str
     layers: list[LayerRecord] = field(default_factory=list)
     content_hash: str = ""  # names the body's tokens in TOKEN_CACHE; empty: not cached
+    tokens: bytes | memoryview | None = None  # Article.tokens, when stored for this tokenizer
 
 
 # --- Counting ------------------------------------------------------------------------------
@@ -312,6 +313,9 @@ class TokenCache:
         self._lock = threading.Lock()
 
     def get(self, article: ArticleRecord) -> TokenIndex:
+        if article.tokens is not None:
+            # Stored on import: reading them back is much cheaper than tokenizing.
+            return TokenIndex(*unpack_bounds(article.tokens))
         if not article.content_hash:
             return TokenIndex.of(article.body)
         with self._lock:
@@ -730,9 +734,16 @@ def load(
     _load_events(layers.values("pk"), records)
     articles = Article.objects.filter(pk__in=layers.values("article_id")).order_by("pk")
     return [
-        ArticleRecord(pk, title, body, by_article[pk], content_hash)
-        for pk, title, body, content_hash in articles.values_list(
-            "pk", "title", "body", "content_hash"
+        ArticleRecord(
+            pk,
+            title,
+            body,
+            by_article[pk],
+            content_hash,
+            tokens if version == TOKENIZER_VERSION else None,
+        )
+        for pk, title, body, content_hash, tokens, version in articles.values_list(
+            "pk", "title", "body", "content_hash", "tokens", "tokens_version"
         )
     ]
 

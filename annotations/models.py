@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .acled import ACTOR_TYPES, EVENT_TYPES, interaction
+from .text import TOKENIZER_VERSION, pack_bounds, token_bounds
 
 DEFAULT_LABELS = ["PERS", "LOC", "ORG", "MISC"]
 
@@ -135,6 +136,10 @@ class Article(models.Model):
     external_id = models.CharField(max_length=200, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     content_hash = models.CharField(max_length=64, editable=False)
+    # The body's token boundaries (text.pack_bounds), computed once on import: the body
+    # never changes, and agreement over thousands of articles must not re-tokenize them.
+    tokens = models.BinaryField(null=True, blank=True, editable=False)
+    tokens_version = models.PositiveSmallIntegerField(default=0, editable=False)
     created = models.DateTimeField(auto_now_add=True)
 
     objects = ArticleQuerySet.as_manager()
@@ -157,6 +162,11 @@ class Article(models.Model):
             # Every span offset points into the body; changing it would corrupt them all.
             raise ValueError("Article.body is immutable after import.")
         self.content_hash = content_hash(self.body)
+        if self.tokens is None or self.tokens_version != TOKENIZER_VERSION:
+            self.tokens = pack_bounds(*token_bounds(self.body))
+            self.tokens_version = TOKENIZER_VERSION
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "tokens", "tokens_version"}
         super().save(*args, **kwargs)
         self._stored_body = self.body
 

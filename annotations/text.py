@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import sys
 import unicodedata
 from array import array
 from dataclasses import dataclass
@@ -28,12 +29,14 @@ __all__ = [
     "PROCLITICS",
     "Token",
     "match_key",
+    "pack_bounds",
     "proclitic_splits",
     "sentences",
     "strip_proclitics",
     "token_at",
     "token_bounds",
     "tokenize",
+    "unpack_bounds",
 ]
 
 TATWEEL = "\u0640"
@@ -152,6 +155,29 @@ def token_bounds(text: str) -> tuple[array, array]:
         add_start(start)
         add_end(end)
     return starts, ends
+
+
+# Bump when tokenize() changes: stored token boundaries of another version are recomputed.
+TOKENIZER_VERSION = 1
+
+
+def pack_bounds(starts: array, ends: array) -> bytes:
+    """Token boundaries as bytes to store beside an immutable body: starts then ends,
+    32-bit little-endian."""
+    both = array("i", starts)
+    both.extend(ends)
+    if sys.byteorder == "big":
+        both.byteswap()
+    return both.tobytes()
+
+
+def unpack_bounds(data: bytes | memoryview) -> tuple[array, array]:
+    both = array("i")
+    both.frombytes(bytes(data))
+    if sys.byteorder == "big":
+        both.byteswap()
+    half = len(both) // 2
+    return both[:half], both[half:]
 
 
 def token_at(tokens: list[Token], offset: int) -> int | None:

@@ -484,3 +484,24 @@ def test_an_arabic_interface_renders(annotated, corpus, editor, settings):
     client.force_login(editor)
     page = client.get(reverse("agreement"), {"corpus": corpus.pk}, HTTP_ACCEPT_LANGUAGE="ar")
     assert page.status_code == 200 and 'dir="rtl"' in page.content.decode()
+
+
+def test_stored_token_bounds_are_used_and_match_tokenizing(article, alice, bob):
+    """Articles carry their token boundaries from import; agreement reads them back."""
+    from annotations.agreement import TOKEN_CACHE, load
+    from annotations.text import TOKENIZER_VERSION, token_bounds, unpack_bounds
+
+    article.refresh_from_db()
+    assert article.tokens_version == TOKENIZER_VERSION
+    assert unpack_bounds(article.tokens) == token_bounds(article.body)
+    for user in (alice, bob):
+        layer = Layer.objects.create(
+            article=article, kind=Layer.ANNOTATOR, annotator=user, state=Layer.SUBMITTED
+        )
+        Span.objects.create(layer=layer, start=0, end=4, label="LOC")
+    TOKEN_CACHE.clear()
+    (record,) = load([article.pk])
+    assert record.tokens is not None
+    index = TOKEN_CACHE.get(record)
+    assert (index.starts, index.ends) == token_bounds(article.body)
+    assert not TOKEN_CACHE._items  # nothing had to be tokenized

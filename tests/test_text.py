@@ -392,3 +392,10 @@ def test_token_bounds_are_the_offsets_of_tokenize(text: str) -> None:
     tokens = tokenize(text)
     assert list(starts) == [t.start for t in tokens]
     assert list(ends) == [t.end for t in tokens]
+
+
+def test_packed_bounds_round_trip() -> None:
+    from annotations.text import pack_bounds, token_bounds, unpack_bounds
+
+    starts, ends = token_bounds("قصفت طائرات حربية مواقع في الرقة.")
+    assert unpack_bounds(memoryview(pack_bounds(starts, ends))) == (starts, ends)
