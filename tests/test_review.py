@@ -253,12 +253,15 @@ def test_review_dashboard_lists_states_and_filters(alice, bob, editor, article, 
     client = logged_in(editor)
     html = client.get(reverse("review")).content.decode()
     assert "alice: " in html and "submitted" in html and other.title in html
+    assignment.unassign(article, bob, editor)
+    html = client.get(reverse("review")).content.decode()
+    assert "bob (unassigned): " in html  # his layer stays on record
     html = client.get(reverse("review"), {"state": "submitted"}).content.decode()
     assert article.title in html and other.title not in html
     html = client.get(reverse("review"), {"state": "unassigned"}).content.decode()
     assert other.title in html and article.title not in html
     response = client.post(reverse("auto_assign", args=[article.corpus_id]), follow=True)
-    assert "2 assignment(s) made." in response.content.decode()
+    assert "3 assignment(s) made." in response.content.decode()
     assert set(other.assignments.values_list("user__username", flat=True)) == {"alice", "bob"}
 
 

@@ -74,7 +74,14 @@ def review(request: HttpRequest) -> HttpResponse:
             for layer in layers.get(article.pk, [])
             if layer.kind == Layer.ANNOTATOR
         }
-        article.people = [(a.user, by_user.get(a.user_id)) for a in article.assignments.all()]
+        assigned = [a.user for a in article.assignments.all()]
+        # Layers of annotators no longer assigned still show: their work is on record.
+        former = [
+            layer.annotator for uid, layer in by_user.items() if uid not in {u.pk for u in assigned}
+        ]
+        article.people = [(u, by_user.get(u.pk), True) for u in assigned] + [
+            (u, by_user[u.pk], False) for u in former
+        ]
         article.gold = next((x for x in layers.get(article.pk, []) if x.kind == Layer.GOLD), None)
     context = {
         "corpora": corpora,
