@@ -113,7 +113,7 @@ def later(coded, corpus) -> Article:
 
 
 def text_of(selection: Selection, fmt: str, on_drop=None) -> str:
-    return "".join(stream(selection, fmt, on_drop))
+    return b"".join(stream(selection, fmt, on_drop)).decode("utf-8")
 
 
 def jsonl_lines(selection: Selection) -> list[dict]:
@@ -387,6 +387,32 @@ def test_export_import_export_is_byte_identical(coded, later, corpus, tmp_path, 
     # New articles come after the kept ids (PostgreSQL's sequence was moved past them).
     fresh = Article.objects.create(corpus=Corpus.objects.get(name="Reports"), title="x", body="y")
     assert fresh.pk > max(line["id"] for line in map(json.loads, first.splitlines()))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_processes_write_the_same_bytes(corpus, alice, bob, tmp_path, monkeypatch):
+    """`--jobs 2`: forked workers read and encode chunks; the file is the same."""
+    from django.db import connection
+
+    from annotations.exports import jsonl
+
+    made = [
+        Article.objects.create(corpus=corpus, title=f"t{i}", body=f"{BODY} {i}") for i in range(5)
+    ]
+    for article in made:
+        gold = Layer.objects.create(article=article, kind="gold", state="approved")
+        span(gold, "الرقة", "LOC")
+    one = export_to(tmp_path / "one.jsonl")
+    assert len(one.splitlines()) == 5
+    with pytest.raises(CommandError, match="at least 1"):
+        export_to(tmp_path / "none.jsonl", jobs=0)
+    if connection.vendor != "postgresql":
+        with pytest.raises(CommandError, match="needs PostgreSQL"):
+            export_to(tmp_path / "two.jsonl", jobs=2)
+        return
+    # Chunks of two articles: both workers get some, and their order matters.
+    monkeypatch.setattr(jsonl, "CHUNK", 2)
+    assert export_to(tmp_path / "two.jsonl", jobs=2) == one
 
 
 def test_new_articles_are_numbered_after_imported_ids(coded, corpus, tmp_path):

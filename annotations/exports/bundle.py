@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import IO
 
 from . import Selection, acled, chunks, conll, datasheet, geojson
-from .jsonl import encode
+from .jsonl import encode_bytes
 
 FILES = [
     "data.jsonl",
@@ -47,14 +47,14 @@ def write(selection: Selection, target: IO[bytes]) -> datasheet.Stats:
     return stats
 
 
-def _jsonl_counting(selection: Selection, stats: datasheet.Stats) -> Iterable[str]:
+def _jsonl_counting(selection: Selection, stats: datasheet.Stats) -> Iterable[bytes]:
     for chunk in chunks(selection):
         for record in chunk:
             stats.add(record)
-        yield "".join([encode(record) + "\n" for record in chunk])
+        yield b"".join([encode_bytes(record) + b"\n" for record in chunk])
 
 
-def _member(zf: zipfile.ZipFile, name: str, pieces: Iterable[str]) -> None:
+def _member(zf: zipfile.ZipFile, name: str, pieces: Iterable[str | bytes]) -> None:
     with zf.open(name, "w", force_zip64=True) as out:
         for piece in pieces:
-            out.write(piece.encode("utf-8"))
+            out.write(piece if isinstance(piece, bytes) else piece.encode("utf-8"))

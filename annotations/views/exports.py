@@ -131,9 +131,7 @@ def export_download(request: HttpRequest) -> HttpResponse:
             raise
         target.seek(0)
         return FileResponse(target, as_attachment=True, filename=f"{name}.zip")
-    response = StreamingHttpResponse(
-        (piece.encode("utf-8") for piece in stream(selection, fmt)), content_type=content_type
-    )
+    response = StreamingHttpResponse(stream(selection, fmt), content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, f"{name}.{extension}")
     return response
 

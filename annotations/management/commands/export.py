@@ -1,12 +1,15 @@
+import gc
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterable
 from datetime import date
 from typing import IO
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 
-from annotations.exports import ANNOTATORS, FORMATS, GOLD, Selection, bundle, stream
+from annotations.exports import ANNOTATORS, FORMATS, GOLD, Selection, bundle, jsonl, stream
 from annotations.exports.conll import Dropped
 from annotations.models import Corpus, Layer
 
@@ -29,8 +32,23 @@ class Command(BaseCommand):
         parser.add_argument("--since", type=date.fromisoformat, help="published on or after")
         parser.add_argument("--until", type=date.fromisoformat, help="published on or before")
         parser.add_argument("--output", default="-", help="file to write, or - for stdout")
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=1,
+            help="JSONL only: worker processes reading and encoding chunks (one per core)",
+        )
 
     def handle(self, *args, **options) -> None:
+        # Start-up's objects (Django, the models) go out of the collector's way: every
+        # collection walked them again, about a sixth of a large export's time.
+        gc.freeze()
+        try:
+            self._export(options)
+        finally:
+            gc.unfreeze()  # a caller in the same process (a test) gets its collector back
+
+    def _export(self, options: dict) -> None:
         corpus = Corpus.objects.filter(name=options["corpus"]).first()
         if corpus is None:
             raise CommandError(f"no corpus named {options['corpus']!r}")
@@ -46,12 +64,21 @@ class Command(BaseCommand):
         output, fmt = options["output"], options["format"]
         if fmt == "bundle":
             self._bundle(selection, output)
-        elif output == "-":
-            for piece in stream(selection, fmt, self._report):
-                self.stdout.write(piece, ending="")
+            return
+        if options["jobs"] < 1:
+            raise CommandError("--jobs must be at least 1")
+        if options["jobs"] > 1 and connection.vendor != "postgresql":
+            # Forked workers and an SQLite connection (in memory, in tests) do not mix.
+            raise CommandError("--jobs above 1 needs PostgreSQL")
+        if fmt == "jsonl" and options["jobs"] > 1:
+            pieces = jsonl.write_in_processes(selection, options["jobs"])
         else:
-            with open(output, "w", encoding="utf-8", newline="") as f:
-                for piece in stream(selection, fmt, self._report):
+            pieces = stream(selection, fmt, self._report)
+        if output == "-":
+            _to_stdout(self.stdout, pieces)
+        else:
+            with open(output, "wb") as f:
+                for piece in pieces:
                     f.write(piece)
 
     def _report(self, drop: Dropped) -> None:
@@ -72,6 +99,21 @@ class Command(BaseCommand):
             f"{len(stats.article_ids)} articles, {stats.layers} layers, {stats.spans} spans, "
             f"{stats.events} events; {stats.conll_dropped} spans left out of CoNLL"
         )
+
+
+def _to_stdout(stdout: object, pieces: Iterable[bytes]) -> None:
+    """UTF-8 pieces to standard output's bytes, or decoded to a text stream a caller gave
+    (`call_command(stdout=StringIO())`)."""
+    out = getattr(stdout, "_out", sys.stdout)
+    binary = getattr(out, "buffer", None)
+    if binary is None:
+        for piece in pieces:
+            out.write(piece.decode("utf-8"))
+        return
+    out.flush()  # what was written as text goes first
+    for piece in pieces:
+        binary.write(piece)
+    binary.flush()
 
 
 def _binary_stdout(stdout: object) -> IO[bytes]:
