@@ -128,6 +128,8 @@ def test_it_links_a_place_with_the_keyboard_and_creates_a_custom_place(page):
     page.locator("#candidates button[aria-current]", has_text="Halab").wait_for()
 
     page.locator("#doc mark[data-label=LOC]", has_text="الرقة").click()
+    # The panel is swapped in by htmx: open the new one's form, not the outgoing one's.
+    page.locator("#span-panel h2 q", has_text="الرقة").wait_for()
     page.locator(".custom-place summary").click()
     page.fill(".custom-place input[name=name_en]", "New Raqqa camp")
     page.fill(".custom-place input[name=country]", "SY")
@@ -216,16 +218,17 @@ def test_an_editor_adjudicates_with_the_keyboard(browser, live_server, corpus, p
     gold.locator("mark[data-label=MISC]", has_text="مواقع").wait_for()
     # The cursor moved on to the event; take Alice's, then Bob's death toll.
     page.wait_for_function(
-        "document.querySelector('#items li.item.current').dataset.key.startsWith('event:')",
+        # Null-safe: between htmx swaps there is briefly no current item.
+        "document.querySelector('#items li.item.current')?.dataset.key.startsWith('event:')",
         polling=100,
     )
     page.keyboard.press("1")
     page.wait_for_function(
-        "document.querySelector('#items li.item.current').dataset.key.endsWith(':fatalities')",
+        "document.querySelector('#items li.item.current')?.dataset.key.endsWith(':fatalities')",
         polling=100,
     )
     page.keyboard.press("2")
-    page.wait_for_function("document.getElementById('items').dataset.open === '0'", polling=100)
+    page.wait_for_function("document.getElementById('items')?.dataset.open === '0'", polling=100)
     gold_layer = article.gold_layer()
     assert [e.fatalities for e in gold_layer.events.all()] == [2]
     page.click("#approve-gold")
