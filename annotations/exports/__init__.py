@@ -206,7 +206,6 @@ def fetched(selection: Selection, size: int = CHUNK) -> Iterator[Chunk]:
 
 
 READERS = 2
-_DONE = object()
 
 
 def _read_ahead(selection: Selection, size: int, readers: int = READERS) -> Iterator[Chunk]:
@@ -372,12 +371,13 @@ def _all_rows(queryset: QuerySet) -> list[tuple]:
     or on PostgreSQL, whose driver returns dates as dates."""
     sql, params = queryset.query.sql_with_params()
     connection = connections[queryset.db]
+    if connection.vendor == "postgresql":
+        # psycopg's own cursor, in binary: numbers arrive without being parsed from text.
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(sql, params, binary=True)
+            return cursor.fetchall()
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # psycopg's own cursor, in binary: numbers arrive without being parsed from text.
-            with psycopg.Cursor(connection.connection) as binary:
-                binary.execute(sql, params, binary=True)
-                return binary.fetchall()
         cursor.execute(sql, params)
         return cursor.fetchall()
 

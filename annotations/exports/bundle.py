@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import IO
 
 from . import Selection, acled, chunks, conll, datasheet, geojson
-from .jsonl import encode_bytes
+from .jsonl import encoded
 
 FILES = [
     "data.jsonl",
@@ -51,7 +51,7 @@ def _jsonl_counting(selection: Selection, stats: datasheet.Stats) -> Iterable[by
     for chunk in chunks(selection):
         for record in chunk:
             stats.add(record)
-        yield b"".join([encode_bytes(record) + b"\n" for record in chunk])
+        yield encoded(chunk)
 
 
 def _member(zf: zipfile.ZipFile, name: str, pieces: Iterable[str | bytes]) -> None:

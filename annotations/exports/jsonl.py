@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import islice
 from multiprocessing.util import Finalize
 from typing import Any
@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 from django.db import connections
 
-from . import CHUNK, Chunk, Selection, _bounds, _chunk, fetched
+from . import CHUNK, Selection, _bounds, _chunk, fetched
 
 # The standard encoder, for what orjson refuses (integers beyond 64 bits in metadata).
 _fallback = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -45,12 +45,12 @@ def encode(value: Any) -> str:
 def write(selection: Selection) -> Iterator[bytes]:
     """The export as UTF-8 pieces, one per chunk of articles."""
     for chunk in fetched(selection):
-        yield b"".join(lines(chunk))
+        yield encoded(chunk.records())
 
 
-def lines(chunk: Chunk) -> list[bytes]:
-    """The chunk's lines: each record of `chunk.records()`, encoded, and a newline."""
-    return [encode_bytes(record) + b"\n" for record in chunk.records()]
+def encoded(records: Iterable[dict[str, Any]]) -> bytes:
+    """The records' lines: each record encoded, then a newline."""
+    return b"".join([encode_bytes(record) + b"\n" for record in records])
 
 
 def write_in_processes(selection: Selection, jobs: int) -> Iterator[bytes]:
@@ -87,4 +87,4 @@ def _worker_start() -> None:
 
 def _chunk_bytes(selection: Selection, low: int, high: int | None) -> bytes:
     chunk = _chunk(selection, low, high)
-    return b"".join(lines(chunk)) if chunk is not None else b""
+    return encoded(chunk.records()) if chunk is not None else b""

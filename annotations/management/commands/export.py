@@ -61,17 +61,17 @@ class Command(BaseCommand):
             since=options["since"],
             until=options["until"],
         )
-        output, fmt = options["output"], options["format"]
+        output, fmt, jobs = options["output"], options["format"], options["jobs"]
+        if jobs < 1:
+            raise CommandError("--jobs must be at least 1")
         if fmt == "bundle":
             self._bundle(selection, output)
             return
-        if options["jobs"] < 1:
-            raise CommandError("--jobs must be at least 1")
-        if options["jobs"] > 1 and connection.vendor != "postgresql":
-            # Forked workers and an SQLite connection (in memory, in tests) do not mix.
-            raise CommandError("--jobs above 1 needs PostgreSQL")
-        if fmt == "jsonl" and options["jobs"] > 1:
-            pieces = jsonl.write_in_processes(selection, options["jobs"])
+        if fmt == "jsonl" and jobs > 1:
+            if connection.vendor != "postgresql":
+                # Forked workers and an SQLite connection (in memory, in tests) do not mix.
+                raise CommandError("--jobs above 1 needs PostgreSQL")
+            pieces = jsonl.write_in_processes(selection, jobs)
         else:
             pieces = stream(selection, fmt, self._report)
         if output == "-":
@@ -104,7 +104,7 @@ class Command(BaseCommand):
 def _to_stdout(stdout: object, pieces: Iterable[bytes]) -> None:
     """UTF-8 pieces to standard output's bytes, or decoded to a text stream a caller gave
     (`call_command(stdout=StringIO())`)."""
-    out = getattr(stdout, "_out", sys.stdout)
+    out = _stream(stdout)
     binary = getattr(out, "buffer", None)
     if binary is None:
         for piece in pieces:
@@ -116,8 +116,13 @@ def _to_stdout(stdout: object, pieces: Iterable[bytes]) -> None:
     binary.flush()
 
 
+def _stream(stdout: object) -> IO[str]:
+    """The stream behind a command's OutputWrapper."""
+    return getattr(stdout, "_out", sys.stdout)
+
+
 def _binary_stdout(stdout: object) -> IO[bytes]:
-    out = getattr(stdout, "_out", sys.stdout)
+    out = _stream(stdout)
     if not hasattr(out, "buffer"):
         raise CommandError("a bundle is binary: give --output FILE")
     return out.buffer
