@@ -31,6 +31,8 @@ setup: install
 	$(BIN)/python manage.py demo_users --corpus Samples
 	@echo "Training the CRF tagger on ANERcorp when it is beside the repository (once)…"
 	$(BIN)/python manage.py train_tagger --base --if-none
+	@echo "Queueing again the tasks a stopped worker left running (no worker runs yet)…"
+	$(BIN)/python manage.py recover_tasks --older-than 0
 	@echo "Pre-tagging the samples in the background worker (db_worker, queue nlp)…"
 	$(BIN)/python manage.py db_worker --queue-name nlp --batch --no-startup-delay --no-reload --verbosity 0
 

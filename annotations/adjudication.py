@@ -26,9 +26,20 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from .events import snapshot
-from .models import Article, Event, Evidence, Layer, Span, SpanRejected, audit
+from .models import (
+    Article,
+    AuditEntry,
+    Event,
+    Evidence,
+    Layer,
+    LayerWrite,
+    Span,
+    SpanRejected,
+    audit,
+)
 from .text import sentences
 
+Action, EVENT = AuditEntry.Action, AuditEntry.ObjectType.EVENT
 MAX_SOURCES = 3
 
 # The event fields compared and decided one by one; each carries the columns it sets.
@@ -186,6 +197,38 @@ def _describe_events(events: list[Event]) -> str:
     )
 
 
+def unsaved_gold(article: Article) -> Layer:
+    """What the adjudication page shows before the first answer makes the gold layer."""
+    return Layer(article=article, kind=Layer.GOLD, state=Layer.IN_PROGRESS)
+
+
+def agreed_spans(layers: list[Layer]) -> list[Span]:
+    """The spans every source layer has (unsaved, without a layer): gold starts with them."""
+    spans = {
+        layer.pk: list(layer.spans.select_related("place").order_by("start", "end"))
+        for layer in layers
+    }
+    agreed: list[Span] = []
+    for _start, _end, members in _clusters(spans):
+        groups = [sorted(members.get(layer.pk, []), key=_span_key) for layer in layers]
+        if len(layers) and all(
+            [_span_key(s) for s in g] == [_span_key(s) for s in groups[0]] for g in groups
+        ):
+            for i, span in enumerate(groups[0]):
+                places = {g[i].place_id for g in groups}
+                agreed.append(
+                    Span(
+                        start=span.start,
+                        end=span.end,
+                        label=span.label,
+                        # Links enter gold only when every layer chose the same place.
+                        place_id=span.place_id if len(places) == 1 else None,
+                        link_status=span.link_status if len(places) == 1 else "",
+                    )
+                )
+    return agreed
+
+
 def gold_layer(article: Article, user: Any) -> Layer:
     """The article's gold layer; made the first time with everything the sources agree on."""
     gold = article.layers.filter(kind=Layer.GOLD).first()
@@ -194,36 +237,24 @@ def gold_layer(article: Article, user: Any) -> Layer:
     layers = sources(article)
     with transaction.atomic():
         gold = Layer.objects.create(article=article, kind=Layer.GOLD, state=Layer.IN_PROGRESS)
-        spans = {
-            layer.pk: list(layer.spans.select_related("place").order_by("start", "end"))
-            for layer in layers
-        }
-        agreed: list[Span] = []
-        for _start, _end, members in _clusters(spans):
-            groups = [sorted(members.get(layer.pk, []), key=_span_key) for layer in layers]
-            if len(layers) and all(
-                [_span_key(s) for s in g] == [_span_key(s) for s in groups[0]] for g in groups
-            ):
-                for i, span in enumerate(groups[0]):
-                    places = {g[i].place_id for g in groups}
-                    agreed.append(
-                        Span(
-                            layer=gold,
-                            start=span.start,
-                            end=span.end,
-                            label=span.label,
-                            # Links enter gold only when every layer chose the same place.
-                            place_id=span.place_id if len(places) == 1 else None,
-                            link_status=span.link_status if len(places) == 1 else "",
-                        )
-                    )
+        agreed = agreed_spans(layers)
+        for span in agreed:
+            span.layer = gold
         Span.objects.bulk_create(agreed)
         clusters = _event_clusters(layers, article.body)
         for _key, (_s, _e, members) in clusters.items():
             groups = [members.get(layer.pk, []) for layer in layers]
             if layers and _same_events(groups):
                 _copy_events(groups[0], gold)
-        audit(gold, user, "create", gold.pk, None, {"spans": len(agreed)}, "layer")
+        audit(
+            gold,
+            user,
+            Action.CREATE,
+            gold.pk,
+            None,
+            {"spans": len(agreed)},
+            AuditEntry.ObjectType.LAYER,
+        )
     return gold
 
 
@@ -362,21 +393,20 @@ def decide(article: Article, gold: Layer, user: Any, key: str, choice: str, vers
         raise AdjudicationRefused(_("Choose one of the annotators' answers, or none."))
     if item.kind in ("link", "field") and option is None:
         raise AdjudicationRefused(_("A place or an event field is taken from one annotator."))
-    with transaction.atomic():
-        gold.bump(version)
+    with gold.writing(user, version) as write:
         decisions = dict(Layer.objects.get(pk=gold.pk).decisions)
         record: dict[str, Any] = {"choice": choice}
         if item.kind == "span":
-            _replace_spans(gold, user, item, option)
+            _replace_spans(write, item, option)
         elif item.kind == "link":
-            _take_link(gold, user, item, option)
+            _take_link(write, item, option)
         elif item.kind == "event":
-            record["events"] = _replace_events(gold, user, decisions.get(item.key, {}), option)
+            record["events"] = _replace_events(write, decisions.get(item.key, {}), option)
             # A new choice of event invalidates the field answers made on the old one.
             for stale in [k for k in decisions if k.startswith(item.key + ":")]:
                 del decisions[stale]
         else:
-            _take_field(gold, user, decisions.get(item.key.rsplit(":", 1)[0], {}), item, option)
+            _take_field(write, decisions.get(item.key.rsplit(":", 1)[0], {}), item, option)
         decisions[item.key] = record
         Layer.objects.filter(pk=gold.pk).update(decisions=decisions)
         gold.decisions = decisions
@@ -384,12 +414,13 @@ def decide(article: Article, gold: Layer, user: Any, key: str, choice: str, vers
     return item
 
 
-def _replace_spans(gold: Layer, user: Any, item: Item, option: Option | None) -> None:
+def _replace_spans(write: LayerWrite, item: Item, option: Option | None) -> None:
+    gold = write.layer
     for old in gold.spans.filter(start__lt=item.end, end__gt=item.start):
         before = old.snapshot()
         old_id = old.pk
         old.delete()
-        audit(gold, user, "delete", old_id, before, None)
+        write.record(Action.DELETE, old_id, before, None)
     for span in option.spans if option else []:
         made = Span.objects.create(
             layer=gold,
@@ -400,35 +431,37 @@ def _replace_spans(gold: Layer, user: Any, item: Item, option: Option | None) ->
             link_status=span.link_status,
             geo_precision=span.geo_precision,
         )
-        audit(gold, user, "create", made.pk, None, made.snapshot())
+        write.record(Action.CREATE, made.pk, None, made.snapshot())
 
 
-def _take_link(gold: Layer, user: Any, item: Item, option: Option) -> None:
+def _take_link(write: LayerWrite, item: Item, option: Option) -> None:
     source = option.spans[0]
-    target = gold.spans.filter(start=source.start, end=source.end, label=source.label).first()
+    same = {"start": source.start, "end": source.end, "label": source.label}
+    target = write.layer.spans.filter(**same).first()
     if target is None:
         raise AdjudicationRefused(_("The gold layer no longer has this span; add it first."))
     before = target.snapshot()
     target.place_id, target.link_status = source.place_id, source.link_status
     target.geo_precision = source.geo_precision
     target.save(update_fields=["place", "link_status", "geo_precision"])
-    audit(gold, user, "update", target.pk, before, target.snapshot())
+    write.record(Action.UPDATE, target.pk, before, target.snapshot())
 
 
-def _replace_events(gold: Layer, user: Any, previous: dict, option: Option | None) -> list[int]:
+def _replace_events(write: LayerWrite, previous: dict, option: Option | None) -> list[int]:
+    gold = write.layer
     for old in gold.events.filter(pk__in=previous.get("events", [])).prefetch_related("evidence"):
         before = snapshot(old)
         old_id = old.pk
         old.delete()
-        audit(gold, user, "delete", old_id, before, None, "event")
+        write.record(Action.DELETE, old_id, before, None, EVENT)
     made = _copy_events(option.events, gold) if option else []
     for event in made:
-        audit(gold, user, "create", event.pk, None, snapshot(event), "event")
+        write.record(Action.CREATE, event.pk, None, snapshot(event), EVENT)
     return [e.pk for e in made]
 
 
-def _take_field(gold: Layer, user: Any, parent: dict, item: Item, option: Option) -> None:
-    targets = gold.events.filter(pk__in=parent.get("events", []))
+def _take_field(write: LayerWrite, parent: dict, item: Item, option: Option) -> None:
+    targets = write.layer.events.filter(pk__in=parent.get("events", []))
     target = targets.prefetch_related("evidence").first()
     if target is None or parent.get("choice") in (None, "none"):
         raise AdjudicationRefused(_("Take one annotator's event first, then its fields."))
@@ -446,4 +479,4 @@ def _take_field(gold: Layer, user: Any, parent: dict, item: Item, option: Option
             for e in source.evidence.all()
             if e.field == evidence_field
         )
-    audit(gold, user, "update", target.pk, before, snapshot(target), "event")
+    write.record(Action.UPDATE, target.pk, before, snapshot(target), EVENT)

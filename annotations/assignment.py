@@ -32,7 +32,7 @@ def _audit(article: Article, by: Any, action: str, before: Any, after: Any) -> N
         layer=None,
         article=article,
         user=by if by is not None and getattr(by, "is_authenticated", False) else None,
-        object_type="assignment",
+        object_type=AuditEntry.ObjectType.ASSIGNMENT,
         object_id=article.pk,
         action=action,
         before=before,

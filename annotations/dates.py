@@ -21,6 +21,9 @@ or a part of a month, 3 a month). Choices made where the text is vague:
   month name alone is only read as a date with "شهر", a part word, a year or "الماضي",
   because مارس ("practised") and آب/أب ("father") are ordinary words too.
 * Numeric dates are day-first (15/3/2025) unless the year comes first (2025/03/15).
+* Without a publication date (`published` None) only an expression that names its year
+  ("15 آذار 2025", "15/3/2025") is resolved; any other ("أمس", "يوم الخميس الماضي",
+  "15 آذار") is still found, with date None, rather than read against a guessed day.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from annotations.text import Token, match_key, proclitic_splits, strip_proclitics, tokenize
 
@@ -41,7 +44,7 @@ EXACT, WEEK, MONTH = 1, 2, 3  # ACLED time_precision
 class DateMention:
     start: int
     end: int
-    date: dt.date
+    date: dt.date | None  # None: relative, and the publication date is unknown
     precision: int
     text: str
 
@@ -438,8 +441,27 @@ def _may_hold_a_date(text: str, keys: list[str]) -> bool:
     return any(stem in _HINTS for key in keys for stem in strip_proclitics(key))
 
 
-def find_dates(text: str, published: dt.date) -> list[DateMention]:
-    """Every date expression in `text`, resolved against `published`, in text order."""
+# Two publication days centuries apart: an expression that resolves to the same day
+# against both names its own year and does not depend on the publication date.
+_ANCHORS = (dt.date(1950, 6, 15), dt.date(2150, 6, 15))
+
+
+def _unanchored(text: str) -> list[DateMention]:
+    return [
+        m if _names_its_year(m) else replace(m, date=None) for m in find_dates(text, _ANCHORS[1])
+    ]
+
+
+def _names_its_year(mention: DateMention) -> bool:
+    again = find_dates(mention.text, _ANCHORS[0])
+    return bool(again) and again[0].date == mention.date
+
+
+def find_dates(text: str, published: dt.date | None) -> list[DateMention]:
+    """Every date expression in `text`, resolved against `published`, in text order; with
+    no publication date, relative expressions come back with date None."""
+    if published is None:
+        return _unanchored(text)
     mentions = _numeric(text, published)
     numeric = [(m.start, m.end) for m in mentions]
     tokens = tokenize(text)

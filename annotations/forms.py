@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .acled import EVENT_TYPES, SUB_EVENT_TYPES
@@ -67,3 +70,20 @@ class EventForm(forms.ModelForm):
         if low is not None and high is not None and low > high:
             self.add_error("fatalities_high", _("The high estimate is below the low one."))
         return data
+
+
+class PublicationDateForm(forms.Form):
+    published_at = forms.DateField(
+        label=_("Publication date"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": _("Enter the publication date."),
+            "invalid": _("Enter the publication date as YYYY-MM-DD."),
+        },
+    )
+
+    def clean_published_at(self) -> date:
+        published = self.cleaned_data["published_at"]
+        if published > timezone.localdate():
+            raise forms.ValidationError(_("The publication date cannot be in the future."))
+        return published

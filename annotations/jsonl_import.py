@@ -12,7 +12,6 @@ missing; actors are found by name and created when missing.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -23,7 +22,7 @@ from django.core.management.color import no_style
 from django.db import DatabaseError, connection, transaction
 
 from .acled import ACTOR_TYPES, EVENT_TYPES
-from .ingest import UNDECODABLE, Rejection
+from .ingest import UNDECODABLE, Rejection, parse_object
 from .models import Actor, Article, Corpus, Event, Evidence, Layer, Place, Span, content_hash
 
 KINDS = {k for k, _ in Layer.KINDS}
@@ -34,6 +33,7 @@ EVIDENCE_FIELDS = {f for f, _ in Evidence.FIELDS}
 INTER_CODES = {c for c, _ in ACTOR_TYPES}
 PLACE_TEXT = ("country_code", "admin1", "admin2", "admin1_code", "admin2_code")
 PLACE_CODES = ("feature_class", "feature_code", "source")
+INTEGER, BIGINT = 2**31 - 1, 2**63 - 1  # the largest value of each column type
 
 
 @dataclass
@@ -80,7 +80,7 @@ def import_jsonl(path: Path, corpus: str | None = None) -> ImportReport:
                 continue
             reason = None
             try:
-                record = _parse(line.removeprefix("\ufeff"))
+                record = parse_object(line.removeprefix("\ufeff"))
                 with transaction.atomic():
                     _store(record, corpus, caches, report)
             except ValueError as exc:
@@ -93,18 +93,6 @@ def import_jsonl(path: Path, corpus: str | None = None) -> ImportReport:
         if caches.explicit_ids:
             _reset_sequence()
     return report
-
-
-def _parse(line: str) -> dict[str, Any]:
-    if UNDECODABLE.search(line):
-        raise ValueError("undecodable bytes (not UTF-8)")
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"invalid JSON: {exc.msg} at column {exc.colno}") from None
-    if not isinstance(record, dict):
-        raise ValueError("not a JSON object")
-    return record
 
 
 def _reset_sequence() -> None:
@@ -163,7 +151,7 @@ def _article(record: dict, text: str, corpus: Corpus, caches: _Caches) -> tuple[
     )
     pk = record.get("id")
     if pk is not None:
-        _check_int(pk, "id", minimum=1)
+        _check_int(pk, "id", minimum=1, maximum=BIGINT)
         if not Article.objects.filter(pk=pk).exists():
             article.pk = pk
             caches.explicit_ids = True
@@ -257,7 +245,7 @@ def _place(data: Any, caches: _Caches, where: str) -> int | None:
         raise ValueError(f"{where}: not an object")
     geonameid = data.get("geonameid")
     if geonameid is not None:
-        _check_int(geonameid, f"{where}.geonameid", minimum=1)
+        _check_int(geonameid, f"{where}.geonameid", minimum=1, maximum=BIGINT)
     name = _text(data, "name")
     if not name:
         raise ValueError(f"{where}: no name")
@@ -270,7 +258,7 @@ def _place(data: Any, caches: _Caches, where: str) -> int | None:
         "population": data.get("population") or 0,
     }
     fields["country_code"] = fields["country_code"][:2]
-    _check_int(fields["population"], f"{where}.population")
+    _check_int(fields["population"], f"{where}.population", maximum=BIGINT)
     if len(fields["feature_class"]) > 1 or len(fields["feature_code"]) > 10:
         raise ValueError(f"{where}: feature class or code too long")
     fields["source"] = fields["source"][:40] or "import"
@@ -400,10 +388,11 @@ def _text(data: dict[str, Any], key: str, required: bool = False) -> str:
     return value
 
 
-def _check_int(value: Any, where: str, minimum: int = 0) -> None:
-    # bool is an int in Python; true is not an offset.
-    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{where}: expected an integer >= {minimum}, got {value!r}")
+def _check_int(value: Any, where: str, minimum: int = 0, maximum: int = INTEGER) -> None:
+    # bool is an int in Python; true is not an offset. Past the column's range SQLite
+    # raises OverflowError, not a database error, so the range is checked here.
+    if not isinstance(value, int) or isinstance(value, bool) or not minimum <= value <= maximum:
+        raise ValueError(f"{where}: expected an integer from {minimum} to {maximum}, got {value!r}")
 
 
 def _number(value: Any, where: str) -> float | None:

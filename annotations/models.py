@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
@@ -26,6 +28,8 @@ class CorpusQuerySet(models.QuerySet):
     def edited_by(self, user: Any) -> CorpusQuerySet:
         if user.is_superuser:
             return self
+        if not user.is_authenticated:
+            return self.none()
         return self.filter(memberships__user=user, memberships__role=Membership.EDITOR)
 
 
@@ -112,6 +116,8 @@ class ArticleQuerySet(models.QuerySet):
         """Editors see every article of the corpora they edit; annotators only their assignments."""
         if user.is_superuser:
             return self
+        if not user.is_authenticated:
+            return self.none()
         return self.filter(
             Q(corpus__in=Corpus.objects.edited_by(user).values("pk"))
             | Q(pk__in=Assignment.objects.filter(user=user).values("article_id"))
@@ -123,6 +129,8 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(corpus__in=Corpus.objects.edited_by(user).values("pk"))
 
     def assigned_to(self, user: Any) -> ArticleQuerySet:
+        if not user.is_authenticated:
+            return self.none()
         return self.filter(pk__in=Assignment.objects.filter(user=user).values("article_id"))
 
 
@@ -224,6 +232,34 @@ class LayerQuerySet(models.QuerySet):
     def annotators(self) -> LayerQuerySet:
         return self.filter(kind=Layer.ANNOTATOR)
 
+    def visible_to(self, user: Any) -> LayerQuerySet:
+        """Editors see every layer of their corpora; an annotator their own layer of an
+        article still assigned to them (unassigned, their work stays on record for editors)."""
+        return self.filter(
+            Q(article__in=Article.objects.edited_by(user).values("pk")) | self._own_q(user)
+        )
+
+    def writable_by(self, user: Any) -> LayerQuerySet:
+        """An annotator writes to their own layer of an assigned article; an editor to the
+        gold layer of an article in a corpus they edit."""
+        gold = Q(kind=Layer.GOLD, article__in=Article.objects.edited_by(user).values("pk"))
+        return self.filter(gold | self._own_q(user))
+
+    def standing_in_for(self, user: Any) -> LayerQuerySet:
+        """The machine layers of articles assigned to the user: until their first write
+        copies it, the annotator's page shows the machine layer in place of their own."""
+        return self.filter(kind=Layer.MACHINE, article__in=Article.objects.assigned_to(user))
+
+    @staticmethod
+    def _own_q(user: Any) -> Q:
+        if not user.is_authenticated:
+            return Q(pk__in=[])
+        return Q(
+            kind=Layer.ANNOTATOR,
+            annotator=user,
+            article__in=Article.objects.assigned_to(user).values("pk"),
+        )
+
 
 class Layer(models.Model):
     MACHINE = "machine"
@@ -303,6 +339,16 @@ class Layer(models.Model):
         """Submitted and approved human layers are read-only until returned or reopened."""
         return self.kind != Layer.MACHINE and self.state in Layer.LOCKED_STATES
 
+    @contextmanager
+    def writing(self, user: Any, version: int) -> Iterator[LayerWrite]:
+        """Every write to a layer: one transaction that first claims the next version (the
+        layer's row then stays locked until commit, so concurrent writers queue) and
+        records its audit entries with the change. StaleLayer or LayerLocked is raised
+        before anything is written; any error inside rolls the whole write back."""
+        with transaction.atomic():
+            self.bump(version)
+            yield LayerWrite(self, user)
+
     def bump(self, expected_version: int) -> int:
         """Claim the next version, or raise StaleLayer if someone wrote first.
 
@@ -377,6 +423,16 @@ class PlaceName(models.Model):
         return self.name
 
 
+class SpanQuerySet(models.QuerySet):
+    def writable_by(self, user: Any) -> SpanQuerySet:
+        """Spans of layers the user writes to, and the machine spans standing in for the
+        annotator's copies until their first write (the write then goes to the copy)."""
+        return self.filter(
+            Q(layer__in=Layer.objects.writable_by(user))
+            | Q(layer__in=Layer.objects.standing_in_for(user))
+        )
+
+
 class Span(models.Model):
     MACHINE = "machine"
     HUMAN = "human"
@@ -403,6 +459,8 @@ class Span(models.Model):
     # ACLED geo_precision: 1 the named place, 2 near it or part of a region, 3 a larger region.
     geo_precision = models.PositiveSmallIntegerField(null=True, blank=True)
 
+    objects = SpanQuerySet.as_manager()
+
     class Meta:
         ordering = ["start", "end", "label"]
         constraints = [
@@ -427,10 +485,20 @@ class Span(models.Model):
 
 
 class AuditEntry(models.Model):
-    CREATE = "create"
-    UPDATE = "update"
-    DELETE = "delete"
-    ACTIONS = [(CREATE, _("create")), (UPDATE, _("update")), (DELETE, _("delete"))]
+    class Action(models.TextChoices):
+        CREATE = "create", _("create")
+        UPDATE = "update", _("update")
+        DELETE = "delete", _("delete")
+
+    class ObjectType(models.TextChoices):
+        SPAN = "span", _("span")
+        EVENT = "event", _("event")
+        LAYER = "layer", _("layer")
+        ASSIGNMENT = "assignment", _("assignment")
+        ARTICLE = "article", _("article")  # its publication date, set by an editor
+
+    CREATE, UPDATE, DELETE = Action.CREATE, Action.UPDATE, Action.DELETE
+    ACTIONS = Action.choices
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
@@ -439,7 +507,7 @@ class AuditEntry(models.Model):
     # for changes that belong to no layer (assignments).
     article = models.ForeignKey(Article, null=True, on_delete=models.CASCADE, related_name="audit")
     layer = models.ForeignKey(Layer, null=True, on_delete=models.CASCADE, related_name="audit")
-    object_type = models.CharField(max_length=20, default="span")
+    object_type = models.CharField(max_length=20, default=ObjectType.SPAN)
     object_id = models.BigIntegerField(null=True)
     action = models.CharField(max_length=10, choices=ACTIONS)
     before = models.JSONField(null=True, blank=True)
@@ -489,11 +557,11 @@ class ImportJob(models.Model):
 def audit(
     layer: Layer,
     user: Any,
-    action: str,
+    action: AuditEntry.Action | str,
     object_id: int | None,
     before: Any,
     after: Any,
-    object_type: str = "span",
+    object_type: AuditEntry.ObjectType | str = AuditEntry.ObjectType.SPAN,
 ) -> None:
     AuditEntry.objects.create(
         article_id=layer.article_id,
@@ -505,6 +573,23 @@ def audit(
         before=before,
         after=after,
     )
+
+
+class LayerWrite:
+    """One write to a layer, open inside `Layer.writing`; `record` adds its audit entries."""
+
+    def __init__(self, layer: Layer, user: Any) -> None:
+        self.layer, self.user = layer, user
+
+    def record(
+        self,
+        action: AuditEntry.Action,
+        object_id: int | None,
+        before: Any,
+        after: Any,
+        object_type: AuditEntry.ObjectType = AuditEntry.ObjectType.SPAN,
+    ) -> None:
+        audit(self.layer, self.user, action, object_id, before, after, object_type)
 
 
 class TaggerModelQuerySet(models.QuerySet):
@@ -545,9 +630,15 @@ class TaggerModel(models.Model):
 class Actor(models.Model):
     """Who did what: ACLED's actor name, its type code and Arabic aliases."""
 
+    ORG, PERS = "ORG", "PERS"
+    LABELS = [(ORG, _("organisation")), (PERS, _("person"))]
+
     name = models.CharField(_("name"), max_length=200, unique=True)
     name_ar = models.CharField(_("Arabic name"), max_length=200, blank=True)
     inter_code = models.PositiveSmallIntegerField(_("actor type"), choices=ACTOR_TYPES)
+    # The entity label the actor engine pre-tags its aliases with; blank for actors that are
+    # no named entity (civilians, protesters, unidentified gunmen).
+    label = models.CharField(_("entity label"), max_length=8, choices=LABELS, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -584,6 +675,9 @@ class ActorAlias(models.Model):
     actor = models.ForeignKey(Actor, on_delete=models.CASCADE, related_name="aliases")
     alias = models.CharField(max_length=300)
     key = models.CharField(max_length=300)
+    # Off for aliases that are also common words (الهيئة "the commission", الأسد "the
+    # lion"): pre-coding still finds the actor by them, the pre-tagger does not tag them.
+    pretag = models.BooleanField(_("pre-tag"), default=True)
 
     class Meta:
         indexes = [
@@ -603,6 +697,16 @@ def _valid_type_pairs() -> Q:
     for event_type, subs in EVENT_TYPES.items():
         pairs |= Q(event_type=event_type, sub_event_type__in=subs)
     return pairs
+
+
+class EventQuerySet(models.QuerySet):
+    def writable_by(self, user: Any) -> EventQuerySet:
+        """Events of layers the user writes to, and the machine's events standing in for
+        the annotator's copies until their first write (as for spans)."""
+        return self.filter(
+            Q(layer__in=Layer.objects.writable_by(user))
+            | Q(layer__in=Layer.objects.standing_in_for(user))
+        )
 
 
 class Event(models.Model):
@@ -637,6 +741,8 @@ class Event(models.Model):
     derived_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="derived"
     )
+
+    objects = EventQuerySet.as_manager()
 
     class Meta:
         ordering = ["event_date", "id"]

@@ -11,19 +11,31 @@ from typing import Any
 
 from django.contrib.auth.models import Group, Permission
 
+# Editors are staff: in the admin they keep up what every corpus shares, the actors with
+# their aliases and the places with their names (not corpora, users or tagger models).
+ADMIN_PERMISSIONS = [
+    f"{action}_{model}"
+    for model, actions in {
+        "actor": "view add change delete",
+        "actoralias": "view add change delete",
+        "place": "view add change",
+        "placename": "view add change delete",
+    }.items()
+    for action in actions.split()
+]
 GROUPS = {
     "annotator": ("Annotators", []),
-    "editor": ("Editors", ["review_corpus", "export_corpus"]),
+    "editor": ("Editors", ["review_corpus", "export_corpus", *ADMIN_PERMISSIONS]),
 }
 
 
 def group_for(role: str) -> Group:
     name, codenames = GROUPS[role]
-    group, created = Group.objects.get_or_create(name=name)
-    if created and codenames:
-        group.permissions.set(
-            Permission.objects.filter(content_type__app_label="annotations", codename__in=codenames)
-        )
+    group, _ = Group.objects.get_or_create(name=name)
+    # Set every time, so a group made by an older version gains what was added since.
+    group.permissions.set(
+        Permission.objects.filter(content_type__app_label="annotations", codename__in=codenames)
+    )
     return group
 
 

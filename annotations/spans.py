@@ -7,9 +7,12 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from . import gazetteer
 from .events import copy_events
-from .models import Article, Layer, Place, Span, SpanRejected, audit
+from .models import Article, AuditEntry, Layer, Place, Span, SpanRejected
 from .text import match_key
+
+Action = AuditEntry.Action
 
 
 def validate(article: Article, start: int, end: int, label: str) -> None:
@@ -30,9 +33,19 @@ def validate(article: Article, start: int, end: int, label: str) -> None:
         raise SpanRejected(_("A span cannot cross a paragraph break."))
 
 
+def own_layer(article: Article, user: Any) -> Layer | None:
+    return article.layers.filter(kind=Layer.ANNOTATOR, annotator=user).first()
+
+
+def page_layer(article: Article, user: Any) -> Layer:
+    """The layer the annotation page shows: the user's own, or, until their first write
+    makes it, an unsaved one that shows the machine layer's spans (pages never write)."""
+    return own_layer(article, user) or Layer(article=article, kind=Layer.ANNOTATOR, annotator=user)
+
+
 def annotator_layer(article: Article, user: Any) -> Layer:
-    """The user's own layer, copied from the machine layer the first time they open the article."""
-    layer = article.layers.filter(kind=Layer.ANNOTATOR, annotator=user).first()
+    """The user's own layer, copied from the machine layer by their first write."""
+    layer = own_layer(article, user)
     if layer:
         return layer
     try:
@@ -64,40 +77,36 @@ def annotator_layer(article: Article, user: Any) -> Layer:
 
 def add(layer: Layer, user: Any, start: int, end: int, label: str, version: int) -> Span:
     validate(layer.article, start, end, label)
-    with transaction.atomic():
+    with layer.writing(user, version) as write:
         if layer.spans.filter(start=start, end=end, label=label).exists():
             raise SpanRejected(_("This span is already there."))
-        layer.bump(version)
         span = Span.objects.create(layer=layer, start=start, end=end, label=label)
-        audit(layer, user, "create", span.pk, None, span.snapshot())
+        write.record(Action.CREATE, span.pk, None, span.snapshot())
     return span
 
 
 def relabel(span: Span, user: Any, label: str, version: int) -> Span:
     layer = span.layer
     validate(layer.article, span.start, span.end, label)
-    with transaction.atomic():
+    with layer.writing(user, version) as write:
         if layer.spans.filter(start=span.start, end=span.end, label=label).exclude(pk=span.pk):
             raise SpanRejected(_("This span is already there."))
-        layer.bump(version)
         before = span.snapshot()
         span.label = label
         if label != "LOC":
             # A place link only makes sense on a location.
             span.place, span.link_status = None, ""
         span.save()
-        audit(layer, user, "update", span.pk, before, span.snapshot())
+        write.record(Action.UPDATE, span.pk, before, span.snapshot())
     return span
 
 
 def delete(span: Span, user: Any, version: int) -> None:
-    layer = span.layer
-    with transaction.atomic():
-        layer.bump(version)
+    with span.layer.writing(user, version) as write:
         before = span.snapshot()
         span_id = span.pk
         span.delete()
-        audit(layer, user, "delete", span_id, before, None)
+        write.record(Action.DELETE, span_id, before, None)
 
 
 def link(
@@ -117,11 +126,36 @@ def link(
         targets = [
             s for s in layer.spans.filter(label="LOC") if match_key(body[s.start : s.end]) == key
         ]
-    with transaction.atomic():
-        layer.bump(version)
+    with layer.writing(user, version) as write:
         for target in targets:
             before = target.snapshot()
             target.place, target.link_status = place, Span.LINK_CONFIRMED
             target.save(update_fields=["place", "link_status"])
-            audit(layer, user, "update", target.pk, before, target.snapshot())
+            write.record(Action.UPDATE, target.pk, before, target.snapshot())
     return targets
+
+
+def create_place_and_link(
+    span: Span, user: Any, version: int, fields: dict[str, str], all_mentions: bool = False
+) -> Place:
+    """A custom place made and linked in one write: a refused link leaves no place behind."""
+    if any("\x00" in value for value in fields.values()):
+        raise SpanRejected(_("Invalid place: a field contains a NUL character."))
+    try:
+        latitude, longitude = float(fields["latitude"]), float(fields["longitude"])
+    except ValueError as exc:
+        raise SpanRejected(_("Invalid place: %(e)s") % {"e": exc}) from None
+    with transaction.atomic():
+        try:
+            place = gazetteer.create_custom_place(
+                fields["name_ar"],
+                fields["name_en"],
+                fields["country"],
+                fields["admin1"],
+                latitude,
+                longitude,
+            )
+        except ValueError as exc:
+            raise SpanRejected(_("Invalid place: %(e)s") % {"e": exc}) from None
+        link(span, user, place, version, all_mentions)
+    return place

@@ -1,11 +1,26 @@
-"""Background task entry points: they take ids, and running one twice does no harm."""
+"""Background task entry points: they take ids, and running one twice does no harm.
+
+Running twice is what recovery relies on. django-tasks-db marks a task RUNNING when a
+worker claims it, and only that worker ever marks it finished: a worker killed with
+SIGKILL, or lost with its machine, leaves the task RUNNING and no other worker takes it
+(django-tasks issue #46, open). `recover_tasks` puts such tasks back in the queue, and
+an import job records which process runs it, so its page can tell when that stopped.
+"""
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import socket
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.db import transaction
+from django.utils import timezone
 from django_tasks import task
+from django_tasks.base import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from . import ingest
 from .models import Article, ImportJob
@@ -27,27 +42,108 @@ def enqueue_pretag(article_ids: list[int]) -> None:
         transaction.on_commit(lambda a=article_id: pretag_article.enqueue(a))
 
 
+# A task running this long is taken to have lost its worker.
+STALE_AFTER = timedelta(hours=1)
+# Uploaded files are stored as "<position>-<name>": two files of one name both keep it.
+UPLOAD_PREFIX = re.compile(r"^\d+-")
+
+
 @task()
 def import_upload(job_id: int) -> dict:
-    job = ImportJob.objects.select_related("corpus").get(pk=job_id)
-    if job.finished:
-        return job.report
-    ImportJob.objects.filter(pk=job_id).update(state=ImportJob.RUNNING)
+    running = {"worker": this_process(), "started": timezone.now().isoformat()}
+    ImportJob.objects.filter(pk=job_id, state__in=[ImportJob.PENDING, ImportJob.RUNNING]).update(
+        state=ImportJob.RUNNING, report=running
+    )
     try:
-        report = ingest.ingest([Path(job.directory)], job.corpus)
+        job = _import(job_id)
     except Exception as exc:
-        job.state, job.report = ImportJob.FAILED, {"error": str(exc)}
-        job.save(update_fields=["state", "report"])
+        ImportJob.objects.filter(pk=job_id).update(
+            state=ImportJob.FAILED, report={"error": str(exc)}
+        )
         raise
-    job.report = report.as_dict()
-    # Uploaded files live in a job folder; report them by name, not server path.
-    job.report["files"] = {Path(k).name: v for k, v in report.files.items()}
-    for r in job.report["rejected"]:
-        r["file"] = Path(r["file"]).name
-    job.state = ImportJob.DONE
-    job.save(update_fields=["state", "report"])
-    enqueue_pretag(report.article_ids)
+    if job.state == ImportJob.DONE:
+        shutil.rmtree(job.directory, ignore_errors=True)
     return job.report
+
+
+def _import(job_id: int) -> ImportJob:
+    # One transaction: a run killed half-way leaves nothing, and the next run starts over.
+    with transaction.atomic():
+        jobs = ImportJob.objects.select_for_update(of=("self",)).select_related("corpus")
+        job = jobs.get(pk=job_id)
+        if job.finished:  # another run finished it while this one waited for the lock
+            return job
+        # The files by name, not the folder: a dot-file uploaded is read like any other.
+        report = ingest.ingest(sorted(Path(job.directory).iterdir()), job.corpus)
+        job.state, job.report = ImportJob.DONE, _upload_report(report)
+        job.save(update_fields=["state", "report"])
+        enqueue_pretag(report.article_ids)
+    return job
+
+
+def _upload_report(report: ingest.Report) -> dict:
+    """The report with each file under the name it was uploaded as, not its server path."""
+    stored = sorted({r.file for r in report.rejected} | report.files.keys())
+    names = [UPLOAD_PREFIX.sub("", Path(path).name) for path in stored]
+    # Two uploads of one name are told apart by their position in the upload.
+    shown = {
+        path: name if names.count(name) == 1 else f"{name} ({int(Path(path).name.split('-')[0])})"
+        for path, name in zip(stored, names, strict=True)
+    }
+    result = report.as_dict()
+    result["files"] = {shown[k]: v for k, v in report.files.items()}
+    for r in result["rejected"]:
+        r["file"] = shown[r["file"]]
+    return result
+
+
+def retry_import(job: ImportJob) -> None:
+    """Queue an interrupted or failed import again; it starts over from its files."""
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.PENDING, report={})
+    transaction.on_commit(lambda: import_upload.enqueue(job.pk))
+
+
+def import_interrupted(job: ImportJob) -> bool:
+    """Whether the worker running `job` stopped before it finished (killed, or lost)."""
+    if job.state != ImportJob.RUNNING:
+        return False
+    started = job.report.get("started")
+    started = datetime.fromisoformat(started) if started else job.created
+    return process_gone(job.report.get("worker", "")) or started < timezone.now() - STALE_AFTER
+
+
+def recover_tasks(older_than: timedelta = STALE_AFTER) -> int:
+    """Queue again the tasks left RUNNING for longer than `older_than`; how many."""
+    cutoff = timezone.now() - older_than
+    stale = DBTaskResult.objects.running().filter(started_at__lte=cutoff)
+    return stale.update(status=TaskResultStatus.READY)
+
+
+def this_process() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def process_gone(name: str) -> bool:
+    """True when `name` (from this_process) ran on this machine and has exited."""
+    host, _, pid = name.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False  # another machine's: only its age tells
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, under another user
+    return _zombie(int(pid))
+
+
+def _zombie(pid: int) -> bool:
+    # A killed process its parent has not reaped yet still answers kill(pid, 0).
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] == "Z"
 
 
 @task(queue_name="nlp")

@@ -21,7 +21,9 @@ urlpatterns = [
     path("articles/next/", review.next_article, name="next_article"),
     path("articles/<int:pk>/", articles.article_detail, name="article_detail"),
     path("articles/<int:pk>/history/", review.article_history, name="article_history"),
+    path("articles/<int:pk>/date/", articles.article_date, name="article_date"),
     path("articles/<int:pk>/assign/", review.article_assign, name="article_assign"),
+    path("articles/<int:pk>/submit/", review.article_submit, name="article_submit"),
     path("articles/<int:pk>/adjudicate/", adjudication.adjudicate, name="adjudicate"),
     path(
         "articles/<int:pk>/adjudicate/decide/",

@@ -12,7 +12,9 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .models import Layer, audit
+from .models import AuditEntry, Layer, audit
+
+UPDATE, LAYER = AuditEntry.Action.UPDATE, AuditEntry.ObjectType.LAYER
 
 
 class TransitionRefused(ValueError):
@@ -47,11 +49,11 @@ def _move(layer: Layer, user: Any, to: str, comment: str = "") -> Layer:
         audit(
             layer,
             user,
-            "update",
+            UPDATE,
             layer.pk,
             before,
             {"state": layer.state, "comment": layer.review_comment},
-            object_type="layer",
+            LAYER,
         )
     return layer
 
@@ -69,6 +71,8 @@ def approve(layer: Layer, editor: Any) -> Layer:
 
 def request_changes(layer: Layer, editor: Any, comment: str) -> Layer:
     comment = comment.strip()
+    if "\x00" in comment:
+        raise TransitionRefused(_("The comment contains a NUL character; remove it."))
     if not comment:
         raise TransitionRefused(
             _("Say what should change: the comment is what the annotator sees.")
@@ -84,7 +88,7 @@ def approve_gold(layer: Layer, editor: Any) -> Layer:
         before = {"state": layer.state}
         Layer.objects.filter(pk=layer.pk).update(state=Layer.APPROVED, reviewed_by=editor)
         layer.refresh_from_db()
-        audit(layer, editor, "update", layer.pk, before, {"state": layer.state}, "layer")
+        audit(layer, editor, UPDATE, layer.pk, before, {"state": layer.state}, LAYER)
     return layer
 
 
@@ -93,5 +97,5 @@ def reopen_gold(layer: Layer, editor: Any) -> Layer:
         before = {"state": layer.state}
         Layer.objects.filter(pk=layer.pk).update(state=Layer.IN_PROGRESS)
         layer.refresh_from_db()
-        audit(layer, editor, "update", layer.pk, before, {"state": layer.state}, "layer")
+        audit(layer, editor, UPDATE, layer.pk, before, {"state": layer.state}, LAYER)
     return layer

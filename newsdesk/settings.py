@@ -1,9 +1,12 @@
 """Newsdesk settings: one module, driven by the environment, safe for a laptop by default."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -37,11 +40,14 @@ INSTALLED_APPS = [
     "template_partials",
     "django_tasks",
     "django_tasks_db",
+    "axes",
+    "csp",
     "annotations",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -51,6 +57,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: it turns a locked-out login into the 429 page
 ]
 
 ROOT_URLCONF = "newsdesk.urls"
@@ -103,8 +110,24 @@ TASKS = {
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes counts failed logins (the site's and the admin's) per username and address
+# and refuses that pair for a while after too many; a success resets the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "newsdesk.lockout.response"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "article_list"
 LOGOUT_REDIRECT_URL = "login"
@@ -131,6 +154,14 @@ STORAGES = {
 }
 
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+# HTTPS: off by default (a laptop serves plain HTTP); README's "Production" turns them on.
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", "false")
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", "false")
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "false")
+# Behind a TLS-terminating proxy: "HTTP_X_FORWARDED_PROTO,https" (header, value).
+if os.environ.get("SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = tuple(os.environ["SECURE_PROXY_SSL_HEADER"].split(",", 1))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 
 LOGGING = {
@@ -138,18 +169,42 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    # django-axes: failed logins and lockouts are warnings; the rest is noise.
+    "loggers": {"django.db.backends": {"level": "INFO"}, "axes": {"level": "WARNING"}},
 }
 
 # Pre-tagging engines in order; a list means "the first available of these".
 # See annotations/taggers/__init__.py for how their suggestions are merged.
 NEWSDESK_ENGINES = [
+    # The actor list first: it is precise, and its multi-word names must win over the CRF's
+    # guesses and over a place inside them (قوات سوريا الديمقراطية).
+    "annotations.taggers.actors.ActorEngine",
     ["annotations.taggers.camel_bert.CamelBertEngine", "annotations.taggers.crf.CRFEngine"],
     "annotations.taggers.gazetteer.GazetteerEngine",
 ]
 # Map tiles for the linking panel, e.g. "https://tile.openstreetmap.org/{z}/{x}/{y}.png" on a
 # deployment with internet; empty means country outlines only (shipped, works offline).
 NEWSDESK_MAP_TILES = os.environ.get("NEWSDESK_MAP_TILES", "")
+
+
+def tile_hosts(template: str) -> list[str]:
+    """The tile server of a tile URL template ({s} subdomains as a wildcard), for img-src."""
+    parts = urlsplit(template.replace("{s}", "*"))
+    return [f"{parts.scheme}://{parts.netloc}"] if parts.netloc else []
+
+
+# Our pages run only our own files: no inline script, style or event handler, and htmx is
+# configured not to eval (templates/base.html). Tiles, when configured, come from their host.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "img-src": [SELF, *tile_hosts(NEWSDESK_MAP_TILES)],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 # A fine-tuned BERT NER model directory for camel-tools' NERecognizer; empty means
 # camel-tools' own `ner-arabert` data under CAMELTOOLS_DATA, when installed.
 NEWSDESK_CAMEL_NER_MODEL = os.environ.get("NEWSDESK_CAMEL_NER_MODEL", "")

@@ -33,6 +33,12 @@ def immediate_tasks(settings):
 
 
 @pytest.fixture(autouse=True)
+def media_root(settings, tmp_path_factory):
+    # Uploads land in a folder of the test's own, never in the real var/.
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
 def fresh_name_index():
     # Each test's places are rolled back after it; the in-memory index must not outlive them.
     invalidate_index()

@@ -159,7 +159,8 @@ def test_views_editor_only_htmx_and_plain(article, editor, alice, stranger, laye
     html = client.get(url).content.decode()
     assert "4 disagreements, 4 open" in html and 'dir="rtl" lang="ar"' in html
     assert "disagree" in html  # the differing spans are marked in the columns
-    gold = article.gold_layer()
+    assert article.gold_layer() is None  # opening the page writes nothing
+    gold = adjudication.unsaved_gold(article)  # the first answer makes it
     item = adjudication.items(article, gold)[0]
     decide_url = reverse("adjudicate_decide", args=[article.pk])
     data = {"key": item.key, "choice": str(layers[0].pk), "version": gold.version}
@@ -168,7 +169,8 @@ def test_views_editor_only_htmx_and_plain(article, editor, alice, stranger, laye
     response = client.post(decide_url, data, **HX)
     html = response.content.decode()
     assert response.status_code == 200 and "4 disagreements, 3 open" in html
-    assert 'id="col-gold" hx-swap-oob="true"' in html
+    assert 'id="col-gold" hx-swap-oob="true"' in html and 'id="approve-gold"' in html
+    assert article.gold_layer().version == 2
     # The same version again is stale: refused with a message, nothing merged.
     stale = client.post(decide_url, data, **HX)
     assert stale.status_code == 409 and "changed in another window" in stale.content.decode()
@@ -211,5 +213,9 @@ def test_a_single_annotator_is_copied_whole(article, editor, alice, places):
 
 def test_the_page_speaks_arabic(article, editor, layers, settings):
     settings.LANGUAGE_CODE = "ar"
-    html = logged_in(editor).get(reverse("adjudicate", args=[article.pk])).content.decode()
+    client = logged_in(editor)
+    # The page's button makes the gold layer; opening the page does not.
+    client.post(reverse("adjudicate", args=[article.pk]))
+    assert article.gold_layer() is not None
+    html = client.get(reverse("adjudicate", args=[article.pk])).content.decode()
     assert 'dir="rtl"' in html and "الفصل في الخلافات" in html and "اعتمد المرجعية" in html

@@ -5,6 +5,7 @@ Playwright drives Debian's Chromium (/usr/bin/chromium) headless against the liv
 
 import os
 import shutil
+import time
 
 import pytest
 from django.db.models import F
@@ -59,6 +60,15 @@ def page(browser, live_server, corpus, places):
     context.close()
 
 
+def wait_until(page, expression: str, timeout: float = 8) -> None:
+    """Poll a JavaScript expression until it is true. (page.wait_for_function evaluates with
+    eval() in the page, which the Content-Security-Policy refuses; page.evaluate does not.)"""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        page.wait_for_timeout(50)
+
+
 def word(page, text: str):
     return page.locator("#doc [data-t]", has_text=text).first
 
@@ -70,7 +80,7 @@ def drag_across(page, text: str) -> None:
     page.mouse.down()
     page.mouse.move(box["x"] + 1, box["y"] + box["height"] / 2, steps=5)
     page.mouse.up()
-    page.wait_for_function("document.getElementById('sel-start').value !== ''")
+    wait_until(page, "document.getElementById('sel-start').value !== ''")
 
 
 def test_it_labels_a_mouse_selection_and_keeps_it_after_reload(page):
@@ -118,7 +128,7 @@ def test_it_links_a_place_with_the_keyboard_and_creates_a_custom_place(page):
     page.locator("#doc mark[data-label=LOC]", has_text="حلب").click()
     page.locator("#candidates button[data-candidate='2']").wait_for()
     # The map draws country outlines shipped with the app: no tiles, no network.
-    page.wait_for_function("document.querySelectorAll('#place-map path').length > 50")
+    wait_until(page, "document.querySelectorAll('#place-map path').length > 50")
     page.keyboard.press("2")
     page.locator("#messages .success").wait_for()
     page.reload()
@@ -164,12 +174,12 @@ def test_it_codes_an_event_with_evidence_for_fatalities(page):
     # The digit is one narrow glyph, too small to hit reliably with the mouse; select it
     # the way a drag would leave it (mouse selection has its own test above).
     page.evaluate(SELECT_DIGIT)
-    page.wait_for_function("document.getElementById('sel-start').value !== ''")
+    wait_until(page, "document.getElementById('sel-start').value !== ''")
     page.keyboard.press("4")  # MISC
     page.locator("#doc mark[data-label=MISC]").wait_for()
     page.locator("#event-panel input[name=focus][value=fatalities]").check()
     page.locator("#doc mark[data-label=MISC]").click()
-    page.wait_for_function(CITED_NUMBER, polling=100)
+    wait_until(page, CITED_NUMBER)
     page.select_option("#event-panel select[name=sub_event_type]", "Armed clash")
     page.fill("#event-panel input[name=fatalities]", "3")
     page.locator("#event-panel button[type=submit]", has_text="Save event").click()
@@ -177,7 +187,7 @@ def test_it_codes_an_event_with_evidence_for_fatalities(page):
     page.reload()
     event = Event.objects.get(layer__kind="annotator", origin="human")
     page.locator(f"#events a[href='/events/{event.pk}/']").click()
-    page.wait_for_function(CITED_NUMBER, polling=100)
+    wait_until(page, CITED_NUMBER)
     assert (event.sub_event_type, event.fatalities) == ("Armed clash", 3)
     evidence = event.evidence.get(field="fatalities", span__isnull=False)  # the one cited
     assert page.article.body[evidence.start : evidence.end] == "٣"
@@ -217,18 +227,18 @@ def test_an_editor_adjudicates_with_the_keyboard(browser, live_server, corpus, p
     page.keyboard.press("2")  # Bob's answer: MISC
     gold.locator("mark[data-label=MISC]", has_text="مواقع").wait_for()
     # The cursor moved on to the event; take Alice's, then Bob's death toll.
-    page.wait_for_function(
+    wait_until(
+        page,
         # Null-safe: between htmx swaps there is briefly no current item.
         "document.querySelector('#items li.item.current')?.dataset.key.startsWith('event:')",
-        polling=100,
     )
     page.keyboard.press("1")
-    page.wait_for_function(
+    wait_until(
+        page,
         "document.querySelector('#items li.item.current')?.dataset.key.endsWith(':fatalities')",
-        polling=100,
     )
     page.keyboard.press("2")
-    page.wait_for_function("document.getElementById('items')?.dataset.open === '0'", polling=100)
+    wait_until(page, "document.getElementById('items')?.dataset.open === '0'")
     gold_layer = article.gold_layer()
     assert [e.fatalities for e in gold_layer.events.all()] == [2]
     page.click("#approve-gold")

@@ -224,3 +224,15 @@ def test_any_text_gives_consistent_mentions(words: list[str], published: date) -
         if not re.search(r"\d{4}", mention.text):  # an explicit year may be any year
             assert mention.date <= published
         previous_end = mention.end
+
+
+def test_without_a_publication_date_only_dates_that_name_their_year_resolve():
+    text = "قصفت الطائرات البلدة أمس، بعد هجوم في 15 آذار 2025 وآخر يوم 2/3/2025 وثالث في 9 شباط."
+    found = {m.text: m.date for m in find_dates(text, None)}
+    assert found == {
+        "أمس": None,
+        "15 آذار 2025": date(2025, 3, 15),
+        "2/3/2025": date(2025, 3, 2),
+        "9 شباط": None,  # which year depends on the publication date
+    }
+    assert [m.date for m in find_dates("الأسبوع الماضي ومطلع الشهر الجاري", None)] == [None, None]

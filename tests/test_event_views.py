@@ -6,8 +6,9 @@ from django.test import Client
 from django.urls import reverse
 
 from annotations.actors import load_actors
-from annotations.models import Actor, AuditEntry, Event, Span
+from annotations.models import Actor, Article, Assignment, AuditEntry, Event, Span
 from annotations.spans import annotator_layer
+from annotations.taggers import pretag
 
 from .test_spans import piece_of
 
@@ -100,3 +101,100 @@ def test_another_users_event_is_a_404_and_deleting_works(alice, bob, article):
     assert other.post(reverse("event_delete", args=[event.pk]), {"version": 2}).status_code == 404
     plain = client.post(reverse("event_delete", args=[event.pk]), {"version": 2})
     assert plain.status_code == 302 and not Event.objects.filter(pk=event.pk).exists()
+
+
+# --- Key E and the publication date (issue 10) ----------------------------------------------
+
+
+def test_event_from_a_toll_sentence_gets_the_pre_coders_sub_type(alice, stranger, corpus):
+    body = "قصفت طائرات حربية بلدة مسكنة. وقتل 35 مدنيا.\nووقعت الأطراف اتفاق وقف إطلاق النار."
+    article = Article.objects.create(
+        corpus=corpus, title="t", body=body, published_at=date(2025, 3, 1)
+    )
+    Assignment.objects.create(article=article, user=alice)
+    client = logged_in(alice)
+    response = created(client, article, word="مدنيا")
+    assert (
+        response.status_code == 200
+        and 'id="event-panel" hx-swap-oob="true"' in response.content.decode()
+    )
+    event = Event.objects.get(layer__annotator=alice, origin="human")
+    # The toll belongs to the strike the pre-coder told just before; never "Other".
+    assert (event.sub_event_type, event.fatalities) == ("Air/drone strike", 35)
+    data = {"start": piece_of(article, "اتفاق"), "end": piece_of(article, "اتفاق"), "version": 2}
+    response = client.post(reverse("event_create", args=[article.pk]), data)
+    latest = Event.objects.filter(layer__annotator=alice, origin="human").latest("pk")
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "event_edit", args=[latest.pk]
+    )
+    assert latest.sub_event_type == "Agreement"
+    assert created(logged_in(stranger), article, word="مدنيا").status_code == 404
+
+
+def test_an_article_without_a_publication_date_is_flagged(alice, editor, article):
+    page = logged_in(alice).get(article.get_absolute_url()).content.decode()
+    assert 'id="undated-notice"' in page and 'name="published_at"' not in page
+    assert "no publication date" in logged_in(alice).get(reverse("article_list")).content.decode()
+    assert "no publication date" in logged_in(editor).get(reverse("review")).content.decode()
+    page = logged_in(editor).get(article.get_absolute_url()).content.decode()
+    assert 'id="undated-notice"' in page and 'name="published_at"' in page  # editors may set it
+    article.published_at = date(2025, 3, 1)
+    article.save(update_fields=["published_at"])
+    assert (
+        'id="undated-notice"'
+        not in logged_in(alice).get(article.get_absolute_url()).content.decode()
+    )
+    assert (
+        "no publication date" not in logged_in(alice).get(reverse("article_list")).content.decode()
+    )
+
+
+def test_an_editor_sets_the_date_and_the_machine_dates_are_resolved_again(alice, editor, article):
+    machine = pretag(article, force=True)
+    strike = machine.events.get(sub_event_type="Air/drone strike")
+    assert (strike.event_date, strike.time_precision) == (None, 3)  # "صباح اليوم" of what day?
+    own = annotator_layer(article, alice)  # alice's copy, made before the date was known
+    url = reverse("article_date", args=[article.pk])
+    response = logged_in(editor).post(url, {"published_at": "2025-03-01"}, **HX)
+    html = response.content.decode()
+    assert response.status_code == 200 and 'id="published"' in html
+    assert 'id="undated-notice"' not in html
+    strike.refresh_from_db()
+    assert (strike.event_date, strike.time_precision) == (date(2025, 3, 1), 1)
+    cited = [article.body[e.start : e.end] for e in strike.evidence.filter(field="event_date")]
+    assert cited == ["صباح اليوم"]
+    assert machine.events.filter(event_date=date(2025, 3, 1)).count() == machine.events.count()
+    assert not own.events.filter(event_date__isnull=False).exists()  # annotators' work stays
+    entry = AuditEntry.objects.get(object_type="article", object_id=article.pk)
+    assert (entry.user, entry.before, entry.after["published_at"]) == (
+        editor,
+        {"published_at": None},
+        "2025-03-01",
+    )
+    response = logged_in(editor).post(url, {"published_at": "2025-03-02"})
+    assert response.status_code == 302 and response["Location"] == article.get_absolute_url()
+    strike.refresh_from_db()
+    assert strike.event_date == date(2025, 3, 2)
+
+
+def test_a_bad_publication_date_is_refused_with_a_message(editor, article):
+    url = reverse("article_date", args=[article.pk])
+    client = logged_in(editor)
+    for garbage in ("31/02/2025x", "", "2999-01-01"):
+        response = client.post(url, {"published_at": garbage}, **HX)
+        assert response.status_code == 422
+        assert 'class="error"' in response.content.decode()
+    response = client.post(url, {"published_at": "yesterday"}, follow=True)
+    assert "Enter the publication date as YYYY-MM-DD." in response.content.decode()
+    article.refresh_from_db()
+    assert article.published_at is None
+
+
+def test_only_the_corpus_editors_may_set_the_date(alice, stranger, article):
+    url = reverse("article_date", args=[article.pk])
+    for user in (alice, stranger):
+        assert logged_in(user).post(url, {"published_at": "2025-03-01"}, **HX).status_code == 404
+        assert logged_in(user).post(url, {"published_at": "2025-03-01"}).status_code == 404
+    assert Client().post(url, {"published_at": "2025-03-01"}).status_code == 302  # to log in
+    article.refresh_from_db()
+    assert article.published_at is None and not AuditEntry.objects.filter(object_type="article")

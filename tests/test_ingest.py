@@ -1,11 +1,18 @@
+import csv
 import json
+import uuid
+from collections.abc import Callable
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from annotations.ingest import ingest
-from annotations.models import Article
+from annotations.jsonl_import import import_jsonl
+from annotations.models import Article, Corpus
 
 from .conftest import SAMPLES
 
@@ -115,3 +122,171 @@ def test_the_body_is_immutable(article):
     article.body = article.body + " تعديل"
     with pytest.raises(ValueError, match="immutable"):
         article.save()
+
+
+def good_line(n: int) -> str:
+    return json.dumps({"id": f"g{n}", "body": f"خبر صحيح رقم {n}"}, ensure_ascii=False)
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+BAD_LINES = {
+    "nul in body": ('{"body": "قبل\\u0000بعد"}', "NUL character in body"),
+    "nul byte in the file": ('{"body": "قبل\x00بعد"}', "invalid JSON: Invalid control character"),
+    "nul in metadata": ('{"body": "نص", "tags": ["a", "b\\u0000"]}', "NUL character in tags[1]"),
+    "nul in a key": ('{"body": "نص", "k\\u0000": 1}', "NUL character in k\x00"),
+    "long url": (
+        json.dumps({"body": "نص", "url": "https://example.org/" + "a" * 1000}),
+        "url longer than 1000 characters",
+    ),
+    "lone surrogate": ('{"body": "نص \\ud800"}', "lone surrogate (not valid Unicode) in body"),
+    "5,000 digits": ('{"body": "نص", "n": 1' + "0" * 5000 + "}", "invalid JSON: an integer of"),
+    "huge float": ('{"body": "نص", "n": 1e400}', "invalid JSON: a number too large"),
+    "NaN": ('{"body": "نص", "n": NaN}', "invalid JSON: NaN is not a number"),
+    "100,000 deep": ('{"body": "نص", "deep": ' + DEEP + "}", "invalid JSON: nested too deep"),
+    "40 deep": (
+        '{"body": "نص", "deep": ' + "[" * 40 + "]" * 40 + "}",
+        "deep: nested deeper than 32 levels",
+    ),
+}
+
+
+@pytest.mark.parametrize("line, reason", BAD_LINES.values(), ids=BAD_LINES.keys())
+def test_one_bad_record_costs_only_itself(corpus, tmp_path, line, reason):
+    path = tmp_path / "batch.jsonl"
+    path.write_text("\n".join([good_line(1), line, good_line(2)]), encoding="utf-8")
+    report = ingest([path], corpus)
+    assert [(r.file, r.line) for r in report.rejected] == [(str(path), 2)]
+    assert report.rejected[0].reason.startswith(reason)
+    assert report.imported == 2
+    assert set(Article.objects.values_list("external_id", flat=True)) == {"g1", "g2"}
+
+
+def test_bad_csv_cells_and_huge_fields_cost_only_their_row(corpus, tmp_path):
+    huge = "نص طويل " * 30_000  # 240,000 characters, past the csv module's default limit
+    (tmp_path / "x.csv").write_text(
+        "id,body,url\n"
+        f'r1,"{huge}",\n'
+        "r2,قبل\x00بعد,\n"
+        f"r3,نص,https://example.org/{'a' * 1000}\n"
+        "r4,نص أخير,\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "nul.txt").write_text("عنوان\nنص\x00", encoding="utf-8")
+    report = ingest([tmp_path], corpus)
+    assert [(r.file.rsplit("/", 1)[1], r.line, r.reason) for r in report.rejected] == [
+        ("nul.txt", 1, "NUL character in body"),
+        ("x.csv", 3, "NUL character in body"),
+        ("x.csv", 4, "url longer than 1000 characters"),
+    ]
+    assert set(Article.objects.values_list("external_id", flat=True)) == {"r1", "r4"}
+    assert Article.objects.get(external_id="r1").body == huge
+
+
+def test_hidden_files_in_a_folder_are_reported_and_named_ones_read(corpus, tmp_path):
+    (tmp_path / ".draft.jsonl").write_text(good_line(1), encoding="utf-8")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "config").write_text("[core]")
+    report = ingest([tmp_path], corpus)
+    assert [(r.line, r.reason) for r in report.rejected] == [
+        (0, "hidden file, skipped (name it to import it)")
+    ]
+    assert ingest([tmp_path / ".draft.jsonl"], corpus).imported == 1
+
+
+def test_the_command_imports_a_good_file_beside_a_bad_one(corpus, tmp_path):
+    (tmp_path / "bad.jsonl").write_text(
+        "\n".join(line for line, _ in BAD_LINES.values()), encoding="utf-8"
+    )
+    (tmp_path / "good.jsonl").write_text(good_line(1), encoding="utf-8")
+    out, err = StringIO(), StringIO()
+    call_command("ingest", str(tmp_path), "--no-pretag", stdout=out, stderr=err)
+    assert err.getvalue().count("rejected ") == len(BAD_LINES)
+    assert f"{tmp_path / 'bad.jsonl'}:1: NUL character in body" in err.getvalue()
+    assert f"1 imported, 0 already present, {len(BAD_LINES)} rejected" in out.getvalue()
+
+
+def test_import_jsonl_rejects_unstorable_lines_and_imports_the_rest(corpus, tmp_path):
+    def line(text: str, **extra) -> str:
+        record = {"corpus": "Copy", "text": text, "layer": {"kind": "gold"}, **extra}
+        return json.dumps(record, ensure_ascii=False)
+
+    path = tmp_path / "export.jsonl"
+    lines = [
+        line("نص أول"),
+        line("نص ثان", metadata={"deep": json.loads("[" * 40 + "]" * 40)}),
+        '{"text": "نص", "layer": ' + DEEP + "}",
+        line("نص ثالث", metadata={"note": "a\x00b"}),
+        line("نص رابع", id=2**63),
+        line("نص خامس", spans=[{"start": 0, "end": 2**40, "label": "LOC"}]),
+        '{"text": "نص \\udc80"}',
+        line("نص أخير"),
+    ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    report = import_jsonl(path)
+    assert [(r.line, r.reason.split(":")[0]) for r in report.rejected] == [
+        (2, "metadata"),
+        (3, "invalid JSON"),
+        (4, "NUL character in metadata.note"),
+        (5, "id"),
+        (6, "spans[0].end"),
+        (7, "undecodable bytes (not UTF-8) in text"),
+    ]
+    assert report.articles == 2
+    assert set(Article.objects.values_list("body", flat=True)) == {"نص أول", "نص أخير"}
+
+
+# --- Fuzzing: whatever a line holds, it is imported or rejected with a reason --------------
+
+SCALARS = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner),
+    max_leaves=8,
+)
+KEYS = st.sampled_from(["id", "title", "body", "source", "url", "published_at", "text"])
+ODD = st.sampled_from(
+    ["\\u0000", "\\ud800", "\\udfff", "1" + "0" * 5000, "[" * 5000, "NaN", "1e999", "\x00"]
+)
+GOLD = {"kind": "gold"}
+FUZZ = {"deadline": None, "suppress_health_check": [HealthCheck.function_scoped_fixture]}
+
+
+def fuzz_lines(draw, good: Callable[[str], dict]) -> list[str]:
+    """Records with odd values, and lines spliced with odd JSON, between two good ones."""
+    lines = [json.dumps(good("first"))]
+    for _ in range(draw(st.integers(1, 4))):
+        record = {**good(str(uuid.uuid4())), draw(KEYS | st.text(max_size=4)): draw(VALUES)}
+        line = json.dumps(record)
+        if draw(st.booleans()):
+            cut = draw(st.integers(0, len(line)))
+            line = line[:cut] + draw(ODD) + line[cut:]
+        lines.append(line)
+    return [*lines, json.dumps(good("last"))]
+
+
+@hypothesis_settings(max_examples=60, **FUZZ)
+@given(data=st.data(), cells=st.lists(st.text(max_size=30), min_size=3, max_size=3))
+def test_ingest_accounts_for_every_line_it_is_given(db, tmp_path_factory, data, cells):
+    corpus = Corpus.objects.create(name=str(uuid.uuid4()))
+    folder = tmp_path_factory.mktemp("fuzz")
+    lines = fuzz_lines(data.draw, lambda text: {"body": f"{text} {corpus.name}"})
+    (folder / "f.jsonl").write_text("\n".join(lines), encoding="utf-8", errors="surrogatepass")
+    with open(folder / "f.csv", "w", encoding="utf-8", errors="surrogatepass", newline="") as f:
+        csv.writer(f).writerows([["id", "body", "url"], cells, ["c1", f"csv {corpus.name}", ""]])
+    report = ingest([folder], corpus)
+    assert report.imported + report.duplicates + len(report.rejected) == len(lines) + 2
+    bodies = set(corpus.articles.values_list("body", flat=True))
+    assert {f"first {corpus.name}", f"last {corpus.name}", f"csv {corpus.name}"} <= bodies
+
+
+@hypothesis_settings(max_examples=60, **FUZZ)
+@given(data=st.data())
+def test_import_jsonl_accounts_for_every_line_it_is_given(db, tmp_path_factory, data):
+    name = str(uuid.uuid4())
+    lines = fuzz_lines(data.draw, lambda text: {"corpus": name, "text": text, "layer": GOLD})
+    path = tmp_path_factory.mktemp("fuzz") / "export.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8", errors="surrogatepass")
+    report = import_jsonl(path)
+    assert report.layers + len(report.rejected) == len(lines)
+    texts = set(Article.objects.filter(corpus__name=name).values_list("body", flat=True))
+    assert {"first", "last"} <= texts

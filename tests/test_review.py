@@ -181,8 +181,7 @@ def test_next_article_prefers_returned_work_then_started_then_new(corpus, alice,
 
 def test_submitted_layer_is_read_only_until_returned(alice, editor, article):
     client = logged_in(alice)
-    client.get(article.get_absolute_url())
-    layer = Layer.objects.get(article=article, annotator=alice)
+    layer = annotator_layer(article, alice)
     response = client.post(reverse("layer_submit", args=[layer.pk]))
     assert response.status_code == 302
     layer.refresh_from_db()

@@ -7,6 +7,10 @@ East and North Africa only. `event_id_cnty` is the country's ISO3 code (XXX when
 event has no place), the article id and the event's number in its layer (SYR12-1);
 with annotator layers the same id appears once per annotator, told apart by `layer`.
 `timestamp` is when the layer was last saved, as ACLED's is the row's last change.
+
+Text that a spreadsheet would run as a formula (a cell starting with = + - @, a tab or a
+carriage return: notes, sources, place and actor names are typed by users) gets a leading
+`'`, as OWASP advises; numbers such as a longitude of -3.5 are written as numbers.
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ ACLED_COLUMNS = [
 ]
 EXTRA_COLUMNS = ["article_id", "layer", "evidence", "geonameid"]
 COLUMNS = ACLED_COLUMNS + EXTRA_COLUMNS
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 # ACLED's regions for the countries the gazetteer loads by default.
 REGIONS = {
@@ -135,11 +140,20 @@ def write(selection: Selection) -> Iterator[str]:
         stamps = layer_timestamps(chunk)
         for record in chunk:
             for row in events(record, stamps.get(layer_key(record))):
-                writer.writerow(["" if v is None else v for v in row.values()])
+                writer.writerow([spreadsheet_cell(v) for v in row.values()])
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
     yield buffer.getvalue()
+
+
+def spreadsheet_cell(value: Any) -> Any:
+    """A CSV cell a spreadsheet shows as written: text never starts a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def layer_key(record: dict[str, Any]) -> tuple[int, str, str | None]:

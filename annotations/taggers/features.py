@@ -36,6 +36,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..conll import entities
+from ..text import frequencies as _frequencies
 from ..text import match_key, strip_proclitics
 
 __all__ = [
@@ -421,28 +422,8 @@ def _shape(key: str) -> str:
 
 # --- Word frequencies ----------------------------------------------------------------------
 
-# match_key's letter normalization, for the general-text frequency list (undiacritized)
-_FREQUENCY_KEY = (("أ", "ا"), ("إ", "ا"), ("آ", "ا"), ("ٱ", "ا"), ("ى", "ي"), ("ة", "ه"), ("ـ", ""))
 _ARTICLE = "ال"
 _PRONOUN_SUFFIXES = ("ه", "ها", "هم", "كم", "نا")
-
-
-@lru_cache(maxsize=1)
-def _frequencies() -> dict[str, float]:
-    """Zipf frequency (log10 per billion words) of each word of wordfreq's Arabic list.
-
-    Keys are normalized like match_key; of variants that meet, the commoner one's figure
-    is kept. Built with string and dict operations that run in C: about 0.6 s.
-    """
-    from wordfreq import get_frequency_list
-
-    buckets = [(i, words) for i, words in enumerate(get_frequency_list("ar")) if words]
-    text = "\n".join("\n".join(words) for _, words in buckets)
-    for variant, plain in _FREQUENCY_KEY:
-        text = text.replace(variant, plain)
-    keys = text.split("\n")
-    zipfs = [9 - i / 100 for i, words in buckets for _ in words]  # bucket i: 10**(-i/100)
-    return dict(zip(reversed(keys), reversed(zipfs), strict=True))
 
 
 @lru_cache(maxsize=65536)

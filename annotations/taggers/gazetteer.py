@@ -1,12 +1,102 @@
-"""Gazetteer engine: tags place names found in the gazetteer, clitic-aware, longest first."""
+"""Gazetteer engine: place names found in the gazetteer, whole tokens only, precision first.
+
+A match is a run of whole tokens whose matching key is an Arabic place name; only the first
+token may lose a separable proclitic (وحلب → حلب), and only when that reading is likelier
+than the token as a word of its own (كامل is a word, not ك + امل → Amol). A wrong place
+costs the annotator more than a missing one, so a match that could be something else
+is kept only with evidence:
+
+- the name is an ordinary word in general Arabic text (إطار "framework" is Atar, الباب
+  "the door" is al-Bab): `ordinary_word`, from wordfreq's Arabic list;
+- the place is a village (population under SMALL_PLACE);
+- the name is also a nationality adjective (سورية is Syria and "Syrian").
+
+Evidence is a place word before it (بلدة، قرية، ريف…), a list of places it belongs to
+(قرى الخالدية والعامرية وخربة حسون), or, for names that are not very common words, a
+candidate in a country the article names or implies. A word after a place word that the
+gazetteer lacks in Arabic is tagged too when it is rare as a word; its candidates are the
+article's places of that Latin-name skeleton (see gazetteer.rank).
+"""
 
 from __future__ import annotations
 
-from ..gazetteer import LOCATION_TRIGGERS, SMALL_PLACE, Candidate, NameIndex, name_index
-from ..text import Token, match_key, proclitic_splits
+from dataclasses import dataclass
+from functools import lru_cache
+
+from django.conf import settings
+
+from ..gazetteer import (
+    CITY,
+    LOCATION_TRIGGERS,
+    NISBA_KEYS,
+    SMALL_PLACE,
+    WORD_ZIPF,
+    Candidate,
+    NameIndex,
+    major,
+    name_index,
+    ordinary_word,
+)
+from ..text import Token, match_key, proclitic_splits, strip_proclitics, zipf
 from .base import Suggestion
+from .features import NAMES_DIR, _read_list
 
 ARTICLE = "ال"
+# An ordinary word this common needs a place word or a list; the article's country is not
+# enough (الباب, صور).
+VERY_COMMON = 4.5
+# A proclitic cut is the likelier reading when the word as a whole is this much rarer
+# (zipf steps) than the stem: وسوريا 4.3 vs سوريا 5.5, but كامل 5.3 vs امل 4.8.
+CUT_MARGIN = 0.8
+# Words before a name that make a nationality-adjective form a country (في سورية).
+PREPOSITIONS = {match_key(w) for w in "في إلى الى من عن على مع داخل خارج حول نحو عبر".split()}
+# Words before a place name that make it part of another name: clubs (ريال مدريد), and with
+# the CRF's hand-made lists, organisations' head nouns, people's titles and given names.
+CLUB_WORDS = (
+    "فريق نادي منتخب ريال دينامو بايرن أولمبيك سسكا ستيوا حسنية أيك إي سي "
+    "جامعة شركة صحيفة وكالة بنك مصرف اتحاد"
+)
+NAME_LISTS = ("person_titles", "given_names")
+FUNCTION_WORD = 6.5  # zipf: على (7.2), إلى (6.9); محمد is 6.1
+
+
+@lru_cache(maxsize=1)
+def name_context() -> frozenset[str]:
+    words = {match_key(w) for w in CLUB_WORDS.split()}
+    for stem in NAME_LISTS:
+        words |= {match_key(w) for w in _read_list(NAMES_DIR / f"{stem}.txt") if " " not in w}
+    # على and علي share a key: function words this common are no one's name.
+    return frozenset(w for w in words if zipf(w) < FUNCTION_WORD)
+
+
+# A foreign town's name this common in Arabic text is mostly someone's name (بولتون).
+ABROAD_ZIPF = 3.5
+# The deployment's region: its towns need no other country in the article.
+REGION = set(settings.NEWSDESK_GAZETTEER_COUNTRIES)
+# Words that join the members of a list of places.
+JOINERS = {"،", ",", "و"}
+# A rare word after an indefinite town word is a place name the gazetteer lacks (بلدة
+# تادف); "المدينة وأسواقها" is not.
+RARE_WORD = 2.5
+TOWN_WORDS = {
+    match_key(w) for w in "مدينة بلدة قرية ناحية مخيم مدن بلدات قرى مخيمات خربة ريف".split()
+}
+SUFFIXES = ("ها", "هم", "هما", "كم", "نا", "هن")
+
+
+@dataclass
+class Match:
+    start: int
+    end: int
+    first: int  # token positions, end exclusive
+    last: int
+    key: str
+    candidates: list[Candidate]
+    cut: bool  # the first token lost a proclitic
+
+    @property
+    def countries(self) -> set[str]:
+        return {c.country for c in self.candidates}
 
 
 class GazetteerEngine:
@@ -21,24 +111,46 @@ class GazetteerEngine:
 
     @property
     def version(self) -> str:
-        return f"1:{self.index.signature}"
+        return f"2:{self.index.signature}"
 
     def tag(self, text: str, tokens: list[Token]) -> list[Suggestion]:
         index = self.index
+        keys = [match_key(t.text) for t in tokens]
+        matches = self._matches(text, tokens, keys, index)
+        countries = _article_countries(keys, matches)
         found: list[Suggestion] = []
-        i = 0
-        while i < len(tokens):
-            match = self._longest_at(text, tokens, i, index)
-            if match:
-                found.append(match[0])
-                i = match[1]
-            else:
-                i += 1
+        accepted: list[Match] = []
+        for match in matches:
+            evidence = _evidence(match, keys, accepted, countries)
+            if evidence is None:
+                continue
+            accepted.append(match)
+            confidence = (
+                0.95 if evidence == "trigger" else 0.9 if len(match.candidates) == 1 else 0.7
+            )
+            top = match.candidates[0].place_id if match.candidates else None
+            found.append(Suggestion(match.start, match.end, "LOC", confidence, self.name, top))
         return found
 
+    def _matches(
+        self, text: str, tokens: list[Token], keys: list[str], index: NameIndex
+    ) -> list[Match]:
+        matches: list[Match] = []
+        i = 0
+        while i < len(tokens):
+            match = self._longest_at(text, tokens, keys, i, index)
+            if match is None and _after_trigger(keys, i, TOWN_WORDS):
+                match = _unknown_name(tokens, keys, i)
+            if match:
+                matches.append(match)
+                i = match.last
+            else:
+                i += 1
+        return matches
+
     def _longest_at(
-        self, text: str, tokens: list[Token], i: int, index: NameIndex
-    ) -> tuple[Suggestion, int] | None:
+        self, text: str, tokens: list[Token], keys: list[str], i: int, index: NameIndex
+    ) -> Match | None:
         first = tokens[i]
         for n in range(min(index.max_words, len(tokens) - i), 0, -1):
             last = tokens[i + n - 1]
@@ -47,32 +159,116 @@ class GazetteerEngine:
             for cut in [0, *proclitic_splits(first.text)]:
                 start = first.start + cut
                 key = match_key(text[start : last.end])
-                candidates = index.lookup(key) or _after_lam(index, first.text[:cut], key)
-                if candidates and n == 1 and not _plausible_alone(candidates, tokens, i):
+                if cut and not _cut_likelier(keys[i], match_key(first.text[cut:])):
                     continue
+                candidates = index.lookup(key)
+                if not candidates and _swallowed_article(first.text[:cut], key):
+                    key = ARTICLE + key  # the name found is الرقة, not رقة
+                    candidates = index.lookup(key)
                 if candidates:
-                    confidence = 0.9 if len(candidates) == 1 else 0.7
-                    top = candidates[0]
-                    return Suggestion(
-                        start, last.end, "LOC", confidence, self.name, top.place_id
-                    ), i + n
+                    return Match(start, last.end, i, i + n, key, candidates, cut > 0)
         return None
 
 
-def _plausible_alone(candidates: list[Candidate], tokens: list[Token], i: int) -> bool:
-    """A one-word match to a small village is trusted only after a word like بلدة or ريف."""
-    top = candidates[0]
-    if top.feature_class == "A" or top.population >= SMALL_PLACE:
-        return True
+def _cut_likelier(whole: str, stem: str) -> bool:
+    """Whether a word is proclitic + stem rather than a word of its own (كامل, بلاد)."""
+    own = zipf(whole)
+    return own == 0.0 or own <= zipf(stem) - CUT_MARGIN
+
+
+def _evidence(
+    match: Match, keys: list[str], accepted: list[Match], countries: set[str]
+) -> str | None:
+    """Why a match is a place ("trigger", "list", "country", "name"), or None."""
+    before = keys[match.first - 1] if match.first else ""
+    if before in NISBA_KEYS or any(s in name_context() for s in strip_proclitics(before)):
+        return None  # part of another name: ريال مدريد، بجامعة دمشق، الرئيس بشار، جون بولتون
+    if _after_trigger(keys, match.first):
+        return "trigger"
+    if ordinary_word(match.key) >= VERY_COMMON:
+        return None  # كان، دولة، فإن: not even in a list
+    if _in_list(match, keys, accepted):
+        return "list"
+    if not match.candidates:
+        return None  # an unknown name is taken only after a place word
+    if match.key in NISBA_KEYS:
+        # سورية is also "Syrian": a country only after a preposition or a proclitic.
+        return "name" if match.cut or before in PREPOSITIONS else None
+    if all(c.feature_class != "A" and c.population < SMALL_PLACE for c in match.candidates):
+        # A village named like a word (سوف "will", صاحب "owner") needs a place word.
+        if zipf(match.key) >= WORD_ZIPF:
+            return None
+        return "country" if countries & match.countries else None
+    if not match.countries & REGION and not _major(match):
+        # A town abroad is more often a person or a club (فيرجسون، ليفربول، بولتون) unless
+        # the article names its country and the name is rare in Arabic text.
+        if not match.countries & countries or zipf(match.key) >= ABROAD_ZIPF:
+            return None
+    common = ordinary_word(match.key)
+    if not common:
+        return "name"
+    if countries & match.countries and (match.countries & REGION or _city(match)):
+        return "country"
+    return None
+
+
+def _major(match: Match) -> bool:
+    return any(major(c) for c in match.candidates)
+
+
+def _city(match: Match) -> bool:
+    return any(c.population >= CITY or c.feature_class in "AL" for c in match.candidates)
+
+
+def _after_trigger(keys: list[str], i: int, words: set[str] = LOCATION_TRIGGERS) -> bool:
+    """Whether the word before position i is a place word (بلدة، وقرية، بريف); not with the
+    article: "المدينة كان" is "the city was"."""
     if i == 0:
         return False
-    previous = match_key(tokens[i - 1].text)
-    stems = [previous] + [previous[cut:] for cut in proclitic_splits(previous)]
-    return any(stem in LOCATION_TRIGGERS for stem in stems)
+    key = keys[i - 1]
+    return any(
+        stem in words and not key[: len(key) - len(stem)].endswith(ARTICLE)
+        for stem in strip_proclitics(key)
+    )
 
 
-def _after_lam(index: NameIndex, proclitic: str, key: str) -> list:
+def _in_list(match: Match, keys: list[str], accepted: list[Match]) -> bool:
+    """Whether the match continues a list of places: "X وY", "X، Y", "X، وY"."""
+    if not accepted:
+        return False
+    previous = accepted[-1]
+    between = keys[previous.last : match.first]
+    if not all(k in JOINERS for k in between):
+        return False
+    return bool(between) or (match.cut and keys[match.first].startswith("و"))
+
+
+def _unknown_name(tokens: list[Token], keys: list[str], i: int) -> Match | None:
+    """A rare word right after a place word: a place the gazetteer has no Arabic name for."""
+    token, key = tokens[i], keys[i]
+    if key[:1] in "وف" or key.endswith(SUFFIXES) or len(key) < 3 or zipf(key) >= RARE_WORD:
+        return None  # a conjunction or a pronoun suffix: the sentence goes on
+    if not all("\u0621" <= c <= "\u064a" for c in key):
+        return None
+    return Match(token.start, token.end, i, i + 1, key, [], False)
+
+
+def _article_countries(keys: list[str], matches: list[Match]) -> set[str]:
+    """Countries the article names or implies: names with one country that are no ordinary
+    word, and nationality adjectives (السورية، الروسي)."""
+    countries = set()
+    for match in matches:
+        if len(match.countries) != 1 or match.key in NISBA_KEYS or ordinary_word(match.key):
+            continue
+        if _major(match) or any(c.population >= CITY for c in match.candidates):
+            countries |= match.countries
+    for key in keys:
+        for stem in strip_proclitics(key):
+            if stem in NISBA_KEYS:
+                countries.add(NISBA_KEYS[stem])
+    return countries
+
+
+def _swallowed_article(proclitic: str, key: str) -> bool:
     # The preposition ل swallows the article's alef: للحديدة = ل + الحديدة.
-    if match_key(proclitic).endswith("لل") and not key.startswith(ARTICLE):
-        return index.lookup(ARTICLE + key)
-    return []
+    return match_key(proclitic).endswith("لل") and not key.startswith(ARTICLE)

@@ -10,7 +10,6 @@ from urllib.parse import urlencode
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import (
-    Http404,
     HttpRequest,
     HttpResponse,
     HttpResponseBadRequest,
@@ -25,6 +24,8 @@ from django.views.decorators.http import require_GET
 
 from ..agreement import EVENT_FIELDS, AgreementReport, Breakdown, Score, compute
 from ..models import Corpus, Layer
+from . import access
+from .access import parse_id
 
 CSV_HEADER = ("scope", "article_id", "label", "annotator_a", "annotator_b", "metric", "value", "n")
 
@@ -66,17 +67,12 @@ class BadParameters(Exception):
 
 def _get_corpus_for_user(request: HttpRequest) -> Corpus:
     """The corpus asked for (else the user's first), if the user edits it; 404 otherwise."""
-    corpora = Corpus.objects.edited_by(request.user)
     raw = request.GET.get("corpus", "")
     if not raw:
-        corpus = corpora.first()
-    elif not raw.isdigit():
+        return access.edited_corpora_or_404(request.user).first()
+    if parse_id(raw) is None:
         raise BadParameters(_("The corpus must be given by its number."))
-    else:
-        corpus = corpora.filter(pk=int(raw)).first()
-    if corpus is None:
-        raise Http404
-    return corpus
+    return access.get_edited_corpus_or_404(request.user, raw)
 
 
 def _options(request: HttpRequest) -> tuple[list[str], int]:

@@ -2,47 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
-from .. import spans
+from .. import assignment, events, spans
 from ..document import document_for
 from ..events import events_with_evidence
-from ..models import Article, Layer, Span
-
-
-def _get_article_for_user(request: HttpRequest, pk: int) -> Article:
-    """The article if the user edits its corpus or is assigned to it; 404 otherwise."""
-    articles = Article.objects.visible_to(request.user).select_related("corpus")
-    return get_object_or_404(articles, pk=pk)
-
-
-def is_assigned(article: Article, user: Any) -> bool:
-    return article.assignments.filter(user=user).exists()
-
-
-def writable_layer(request: HttpRequest, article: Article) -> Layer:
-    """The layer a write goes to: the gold layer for its corpus's editors when the form
-    names it, otherwise the user's own layer on an article assigned to them; else 404."""
-    named = request.POST.get("layer")
-    if named:
-        gold = Layer.objects.filter(
-            kind=Layer.GOLD,
-            article=article,
-            article__in=Article.objects.edited_by(request.user),
-            pk=named if named.isdigit() else 0,
-        ).first()
-        if gold is None:
-            raise Http404
-        return gold
-    if not is_assigned(article, request.user):
-        raise Http404
-    return spans.annotator_layer(article, request.user)
+from ..forms import PublicationDateForm
+from ..models import Article, AuditEntry, Layer, Span
+from . import access
 
 
 @login_required
@@ -78,19 +51,22 @@ def article_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    article = _get_article_for_user(request, pk)
-    if not is_assigned(article, request.user):
+    article = access.get_article_or_404(request.user, pk)
+    if not Article.objects.assigned_to(request.user).filter(pk=article.pk).exists():
         # An editor who is not annotating it sees the article's review page instead.
-        from .review import article_overview
-
-        return article_overview(request, article)
-    layer = spans.annotator_layer(article, request.user)
-    return render(request, "annotations/article.html", page_context(article, layer))
+        return _overview(request, article)
+    # Opening the page writes nothing: until the first write, the layer shown is unsaved.
+    layer = spans.page_layer(article, request.user)
+    can_date = Article.objects.edited_by(request.user).filter(pk=article.pk).exists()
+    context = page_context(article, layer, can_date=can_date)
+    return render(request, "annotations/article.html", context)
 
 
 def page_context(article: Article, layer: Layer, **extra: object) -> dict:
+    """The annotation page; an unsaved layer shows the machine's spans and events."""
+    shown = layer if layer.pk else article.machine_layer()
     doc = document_for(article.body)
-    layer_spans = list(layer.spans.all())
+    layer_spans = list(shown.spans.all()) if shown else []
     labels = article.corpus.labels
     paragraphs = [(p, doc.render(p, layer_spans, labels)) for p in doc.paragraphs]
     return {
@@ -99,12 +75,61 @@ def page_context(article: Article, layer: Layer, **extra: object) -> dict:
         "editable": not layer.locked and layer.kind != Layer.MACHINE,
         "labels": labels,
         "paragraphs": paragraphs,
-        "legend": legend(layer, labels),
-        "events": events_with_evidence(layer),
+        "legend": legend(shown, labels),
+        "events": events_with_evidence(shown) if shown else [],
         **extra,
     }
 
 
-def legend(layer: Layer, labels: list[str]) -> list[tuple[int, str, int]]:
-    counts = layer.label_counts()
+def legend(layer: Layer | None, labels: list[str]) -> list[tuple[int, str, int]]:
+    counts = layer.label_counts() if layer else {}
     return [(i, label, counts.get(label, 0)) for i, label in enumerate(labels)]
+
+
+def layers_by_article(articles: list[Article]) -> dict[int, list[Layer]]:
+    """The human layers of each article, gold first, then annotators by name."""
+    found: dict[int, list[Layer]] = {}
+    rows = (
+        Layer.objects.filter(article__in=articles)
+        .exclude(kind=Layer.MACHINE)
+        .select_related("annotator")
+        .order_by("kind", "annotator__username")
+    )
+    for layer in rows:
+        found.setdefault(layer.article_id, []).append(layer)
+    return found
+
+
+def _overview(request: HttpRequest, article: Article) -> HttpResponse:
+    """The editor's page for one article: who annotates it, their layers, gold, history."""
+    article = access.get_edited_article_or_404(request.user, article.pk)
+    layers = layers_by_article([article]).get(article.pk, [])
+    assigned = {a.user_id for a in article.assignments.all()}
+    context = {
+        "article": article,
+        "layers": layers,
+        "assigned": article.assignments.select_related("user"),
+        "candidates": [u for u in assignment.annotators_of(article.corpus) if u.pk not in assigned],
+        "gold": next((x for x in layers if x.kind == Layer.GOLD), None),
+        "sources": [x for x in layers if x.kind == Layer.ANNOTATOR and x.state != Layer.NEW],
+        "history": AuditEntry.objects.filter(article=article).select_related("user", "layer")[:10],
+    }
+    return render(request, "annotations/article_review.html", context)
+
+
+@login_required
+@require_POST
+def article_date(request: HttpRequest, pk: int) -> HttpResponse:
+    """An editor sets the publication date; the machine's event dates are resolved again."""
+    article = access.get_edited_article_or_404(request.user, pk)
+    form = PublicationDateForm(request.POST)
+    if form.is_valid():
+        events.set_publication_date(article, form.cleaned_data["published_at"], request.user)
+        message, status = _("Publication date set; suggested event dates resolved again."), 200
+    else:
+        message, status = form.errors["published_at"][0], 422
+    if not request.htmx:
+        (messages.success if status == 200 else messages.error)(request, message)
+        return redirect(article.get_absolute_url())
+    context = {"article": article, "can_date": True, "date_message": message, "status": status}
+    return render(request, "annotations/article.html#published", context, status=status)

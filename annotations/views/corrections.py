@@ -5,29 +5,21 @@ from __future__ import annotations
 import csv
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from ..corrections import OUTCOMES, correction_stats
-from ..models import Corpus, Layer
-
-
-def _editor_corpora_for_user(request: HttpRequest) -> QuerySet[Corpus]:
-    corpora = Corpus.objects.edited_by(request.user)
-    if not corpora.exists():
-        raise Http404
-    return corpora
+from ..models import Layer
+from . import access
 
 
 @login_required
 @require_GET
 def corrections(request: HttpRequest) -> HttpResponse:
-    corpora = _editor_corpora_for_user(request)
-    chosen = (
-        corpora.filter(pk=request.GET.get("corpus")).first() if request.GET.get("corpus") else None
-    )
+    corpora = access.edited_corpora_or_404(request.user)
+    raw = request.GET.get("corpus")
+    chosen = access.get_edited_corpus_or_404(request.user, raw) if raw else None
     layers = Layer.objects.annotators().filter(article__corpus__in=[chosen] if chosen else corpora)
     table = correction_stats(layers)
     if request.GET.get("format") == "csv":

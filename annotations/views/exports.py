@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 
 from ..exports import ANNOTATORS, GOLD, MEDIA, Selection, bundle, stream
 from ..models import Corpus, Layer, Membership
+from .access import parse_id
 
 FORMAT_CHOICES = [
     ("jsonl", gettext_lazy("JSONL (articles with spans, places, events)")),
@@ -92,14 +93,10 @@ class ExportForm(forms.Form):
         )
 
 
-def _edited_corpora(request: HttpRequest) -> Any:
-    return Corpus.objects.edited_by(request.user)
-
-
 @login_required
 @require_GET
 def export_page(request: HttpRequest) -> HttpResponse:
-    corpora = _edited_corpora(request)
+    corpora = Corpus.objects.edited_by(request.user)
     if not corpora.exists():
         return _plain(_("You edit no corpus."), 404)
     form = ExportForm(corpora=corpora, initial={"corpus": corpora.first(), "format": "jsonl"})
@@ -109,10 +106,10 @@ def export_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def export_download(request: HttpRequest) -> HttpResponse:
-    corpora = _edited_corpora(request)
-    corpus_id = request.GET.get("corpus", "")
+    corpora = Corpus.objects.edited_by(request.user)
+    corpus_id = parse_id(request.GET.get("corpus"))
     # A corpus the user does not edit is indistinguishable from one that does not exist.
-    if not corpus_id.isdigit() or not corpora.filter(pk=corpus_id).exists():
+    if corpus_id is None or not corpora.filter(pk=corpus_id).exists():
         return _plain(_("No corpus you edit has this id."), 404)
     form = ExportForm(request.GET, corpora=corpora)
     if not form.is_valid():

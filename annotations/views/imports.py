@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 from django import forms
@@ -11,12 +12,12 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseStopPolling
 
 from ..ingest import SUFFIXES
 from ..models import Corpus, ImportJob
-from ..tasks import import_upload
+from ..tasks import import_interrupted, import_upload, retry_import
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -59,31 +60,46 @@ def import_new(request: HttpRequest) -> HttpResponse:
 
 
 def _save_upload(request: HttpRequest, corpus: Corpus, files: list) -> ImportJob:
+    # A new folder per upload, never named by the job id: ids start again at 1 in a
+    # fresh database, and a new job must not import an old job's leftovers.
+    folder = Path(settings.MEDIA_ROOT) / "imports" / uuid.uuid4().hex
+    folder.mkdir(parents=True)
+    for position, upload in enumerate(files, start=1):
+        # "<position>-<base name>": two files of one name both stay, a dot-file is not
+        # hidden, and a crafted name cannot write outside the folder.
+        with open(folder / f"{position:03d}-{_short(Path(upload.name).name)}", "wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
     with transaction.atomic():
-        job = ImportJob.objects.create(corpus=corpus, user=request.user, directory="")
-        folder = Path(settings.MEDIA_ROOT) / "imports" / str(job.pk)
-        folder.mkdir(parents=True, exist_ok=True)
-        for upload in files:
-            # Only the base name: a crafted file name must not write outside the job folder.
-            with open(folder / Path(upload.name).name, "wb") as out:
-                for chunk in upload.chunks():
-                    out.write(chunk)
-        job.directory = str(folder)
-        job.save(update_fields=["directory"])
+        job = ImportJob.objects.create(corpus=corpus, user=request.user, directory=str(folder))
         transaction.on_commit(lambda: import_upload.enqueue(job.pk))
     return job
 
 
+def _short(name: str) -> str:
+    # File systems allow 255 bytes; Arabic letters take two each. The end keeps the suffix.
+    while len(name.encode("utf-8", "surrogateescape")) > 200:
+        name = name[1:]
+    return name
+
+
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = get_object_or_404(
         ImportJob.objects.filter(corpus__in=Corpus.objects.edited_by(request.user)), pk=pk
     )
+    interrupted = import_interrupted(job)
+    if request.method == "POST":
+        # Run again: only a job that cannot finish by itself any more.
+        if job.state == ImportJob.FAILED or interrupted:
+            retry_import(job)
+        return redirect("import_detail", pk=job.pk)
+    context = {"job": job, "interrupted": interrupted}
     if request.htmx:
-        response = render(request, "annotations/import_detail.html#status", {"job": job})
-        if job.finished:
+        response = render(request, "annotations/import_detail.html#status", context)
+        if job.finished or interrupted:
             # 286 tells htmx to stop polling; the final report is in this response.
             response.status_code = HttpResponseStopPolling.status_code
         return response
-    return render(request, "annotations/import_detail.html", {"job": job})
+    return render(request, "annotations/import_detail.html", context)

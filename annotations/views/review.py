@@ -2,59 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import assignment, workflow
+from .. import assignment, spans, workflow
 from ..document import document_for
 from ..events import events_with_evidence
-from ..models import Article, Assignment, AuditEntry, Corpus, Layer, Membership
-from .articles import _get_article_for_user, legend, page_context
+from ..models import Article, Assignment, AuditEntry, Layer, Membership
+from . import access
+from .access import parse_id
+from .articles import layers_by_article, legend, page_context
 
 PAGE_SIZE = 100
-
-
-def _edited_corpora(request: HttpRequest) -> Any:
-    corpora = Corpus.objects.edited_by(request.user)
-    if not corpora.exists():
-        raise Http404
-    return corpora
-
-
-def _get_edited_article(request: HttpRequest, pk: int) -> Article:
-    return get_object_or_404(
-        Article.objects.edited_by(request.user).select_related("corpus"), pk=pk
-    )
-
-
-def _layers_by_article(articles: list[Article]) -> dict[int, list[Layer]]:
-    found: dict[int, list[Layer]] = {}
-    rows = (
-        Layer.objects.filter(article__in=articles)
-        .exclude(kind=Layer.MACHINE)
-        .select_related("annotator")
-        .order_by("kind", "annotator__username")
-    )
-    for layer in rows:
-        found.setdefault(layer.article_id, []).append(layer)
-    return found
 
 
 @login_required
 @require_GET
 def review(request: HttpRequest) -> HttpResponse:
     """Every article of an edited corpus with its annotators, their layers' states and gold."""
-    corpora = list(_edited_corpora(request))
+    corpora = list(access.edited_corpora_or_404(request.user))
     chosen = request.GET.get("corpus", "")
     corpus = next((c for c in corpora if str(c.pk) == chosen), corpora[0])
     state = request.GET.get("state", "")
@@ -67,7 +41,7 @@ def review(request: HttpRequest) -> HttpResponse:
         articles = articles.filter(assignments__isnull=True)
     page = Paginator(articles, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
-    layers = _layers_by_article(rows)
+    layers = layers_by_article(rows)
     for article in rows:
         by_user = {
             layer.annotator_id: layer
@@ -95,30 +69,14 @@ def review(request: HttpRequest) -> HttpResponse:
     return render(request, "annotations/review.html", context)
 
 
-def article_overview(request: HttpRequest, article: Article) -> HttpResponse:
-    """The editor's page for one article: who annotates it, their layers, gold, history."""
-    if not Article.objects.edited_by(request.user).filter(pk=article.pk).exists():
-        raise Http404
-    layers = _layers_by_article([article]).get(article.pk, [])
-    assigned = {a.user_id for a in article.assignments.all()}
-    context = {
-        "article": article,
-        "layers": layers,
-        "assigned": article.assignments.select_related("user"),
-        "candidates": [u for u in assignment.annotators_of(article.corpus) if u.pk not in assigned],
-        "gold": next((x for x in layers if x.kind == Layer.GOLD), None),
-        "sources": [x for x in layers if x.kind == Layer.ANNOTATOR and x.state != Layer.NEW],
-        "history": AuditEntry.objects.filter(article=article).select_related("user", "layer")[:10],
-    }
-    return render(request, "annotations/article_review.html", context)
-
-
 @login_required
 @require_POST
 def article_assign(request: HttpRequest, pk: int) -> HttpResponse:
-    article = _get_edited_article(request, pk)
-    User = get_user_model()
-    user = get_object_or_404(User, pk=request.POST.get("user") or 0)
+    article = access.get_edited_article_or_404(request.user, pk)
+    user_id = parse_id(request.POST.get("user"))
+    if user_id is None:
+        return HttpResponseBadRequest(_("Choose an annotator."), content_type="text/plain")
+    user = get_object_or_404(get_user_model(), pk=user_id)
     action = request.POST.get("action", "assign")
     try:
         if action == "unassign":
@@ -139,7 +97,7 @@ def article_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def auto_assign(request: HttpRequest, pk: int) -> HttpResponse:
-    corpus = get_object_or_404(_edited_corpora(request), pk=pk)
+    corpus = access.get_edited_corpus_or_404(request.user, pk)
     made = assignment.auto_assign(corpus, request.user)
     if not corpus.memberships.filter(role=Membership.ANNOTATOR).exists():
         messages.error(request, _("This corpus has no annotators to assign."))
@@ -152,7 +110,7 @@ def auto_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def corpus_settings(request: HttpRequest, pk: int) -> HttpResponse:
     """How many annotators each article gets (1–3); existing assignments stay."""
-    corpus = get_object_or_404(_edited_corpora(request), pk=pk)
+    corpus = access.get_edited_corpus_or_404(request.user, pk)
     raw = request.POST.get("annotators_per_article", "")
     if not raw.isdigit() or not 1 <= int(raw) <= 3:
         messages.error(request, _("Annotators per article must be 1, 2 or 3."))
@@ -179,20 +137,11 @@ def next_article(request: HttpRequest) -> HttpResponse:
     return redirect(found.get_absolute_url())
 
 
-def _get_layer_for_user(request: HttpRequest, pk: int) -> Layer:
-    """Editors see every layer of their corpora; an annotator only their own."""
-    visible = Layer.objects.select_related("article__corpus", "annotator").filter(
-        Q(article__in=Article.objects.edited_by(request.user))
-        | Q(kind=Layer.ANNOTATOR, annotator=request.user)
-    )
-    return get_object_or_404(visible, pk=pk)
-
-
 @login_required
 @require_GET
 def layer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One layer, read-only: what the editor reviews before approving or returning it."""
-    layer = _get_layer_for_user(request, pk)
+    layer = access.get_layer_or_404(request.user, pk)
     article = layer.article
     is_editor = Article.objects.edited_by(request.user).filter(pk=article.pk).exists()
     if layer.kind == Layer.GOLD and is_editor:
@@ -216,10 +165,20 @@ def layer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def layer_submit(request: HttpRequest, pk: int) -> HttpResponse:
-    layer = get_object_or_404(
-        Layer.objects.filter(kind=Layer.ANNOTATOR, annotator=request.user), pk=pk
-    )
-    _get_article_for_user(request, layer.article_id)
+    return _submit(request, access.get_own_layer_or_404(request.user, pk))
+
+
+@login_required
+@require_POST
+def article_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Hand in an article nobody changed yet: the machine's spans, as they are, are the answer."""
+    article = access.get_article_or_404(request.user, pk)
+    if not Article.objects.assigned_to(request.user).filter(pk=article.pk).exists():
+        raise Http404("Not assigned to you.")
+    return _submit(request, spans.annotator_layer(article, request.user))
+
+
+def _submit(request: HttpRequest, layer: Layer) -> HttpResponse:
     try:
         workflow.submit(layer, request.user)
     except workflow.TransitionRefused as exc:
@@ -234,9 +193,7 @@ def layer_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def layer_review(request: HttpRequest, pk: int) -> HttpResponse:
-    layer = get_object_or_404(
-        Layer.objects.filter(article__in=Article.objects.edited_by(request.user)), pk=pk
-    )
+    layer = access.get_edited_layer_or_404(request.user, pk)
     action = request.POST.get("action", "")
     try:
         if action == "approve" and layer.kind == Layer.GOLD:
@@ -262,7 +219,7 @@ def layer_review(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def article_history(request: HttpRequest, pk: int) -> HttpResponse:
     """Every recorded change to the article: who, when, before and after."""
-    article = _get_edited_article(request, pk)
+    article = access.get_edited_article_or_404(request.user, pk)
     entries = AuditEntry.objects.filter(article=article).select_related("user", "layer__annotator")
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "annotations/history.html", {"article": article, "page": page})

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,13 +16,15 @@ from ..learning import approved_layers, unstarted_articles
 from ..models import TaggerModel
 from ..taggers import configured_engines
 from ..tasks import retrain_tagger
-from .corrections import _editor_corpora_for_user
+from . import access
+
+RETRAIN_PERMISSION = "annotations.add_taggermodel"
 
 
 @login_required
 @require_GET
 def tagger(request: HttpRequest) -> HttpResponse:
-    _editor_corpora_for_user(request)
+    access.edited_corpora_or_404(request.user)
     context = {
         "models": TaggerModel.objects.all()[:20],
         "active": TaggerModel.objects.active(),
@@ -29,6 +32,7 @@ def tagger(request: HttpRequest) -> HttpResponse:
         "approved": approved_layers().count(),
         "unstarted": unstarted_articles().count(),
         "base": settings.NEWSDESK_BASE_CONLL,
+        "may_retrain": request.user.has_perm(RETRAIN_PERMISSION),
     }
     return render(request, "annotations/tagger.html", context)
 
@@ -36,7 +40,10 @@ def tagger(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def retrain(request: HttpRequest) -> HttpResponse:
-    _editor_corpora_for_user(request)
+    # The tagger is shared and retraining re-tags unstarted articles of every corpus, so it
+    # takes a site-wide permission (superusers hold it; grant it in the admin), not a corpus role.
+    if not request.user.has_perm(RETRAIN_PERMISSION):
+        raise PermissionDenied
     paths = [str(p) for p in settings.NEWSDESK_BASE_CONLL]
     transaction.on_commit(lambda: retrain_tagger.enqueue(paths, True))
     messages.success(
