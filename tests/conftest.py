@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 
+from annotations import gazetteer
 from annotations.gazetteer import invalidate_index
 from annotations.models import Article, Assignment, Corpus, Layer, Membership, Place, PlaceName
 from annotations.text import match_key
@@ -40,8 +41,10 @@ def media_root(settings, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def fresh_name_index():
-    # Each test's places are rolled back after it; the in-memory index must not outlive them.
+    # Each test's places are rolled back after it; the in-memory index must not outlive them
+    # (rolled-back ids repeat, so two tests' names can share the index's signature).
     invalidate_index()
+    gazetteer._index = None
 
 
 @pytest.fixture

@@ -212,3 +212,19 @@ def test_only_editors_can_run_an_import_again(alice, stranger, editor, corpus, s
         assert response.status_code == 404
     job.refresh_from_db()
     assert job.state == ImportJob.RUNNING
+
+
+def test_a_failed_import_can_be_run_again(
+    editor, corpus, settings, django_capture_on_commit_callbacks
+):
+    job = running_job(editor, corpus, settings, "elsewhere:1")
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.FAILED, report={"error": "boom"})
+    client = logged_in(editor)
+    url = reverse("import_detail", args=[job.pk])
+    fragment = client.get(url, HTTP_HX_REQUEST="true")
+    assert fragment.status_code == 286 and "Run this import again" in fragment.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, HTTP_HX_REQUEST="true")
+    job.refresh_from_db()
+    assert job.state == ImportJob.DONE and imported_files(job) == {"a.jsonl": (1, 0)}
+    assert not Path(job.directory).exists()

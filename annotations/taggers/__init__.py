@@ -27,7 +27,7 @@ from django.utils.module_loading import import_string
 
 from .. import events
 from ..actors import actor_index
-from ..gazetteer import Ranked, link_mentions, name_index
+from ..gazetteer import Ranked, link_mentions, name_index, never_a_place
 from ..models import Article, AuditEntry, Layer, Span
 from ..text import match_key, proclitic_splits, tokenize, zipf
 from .base import Engine, EngineUnavailable, Suggestion
@@ -113,6 +113,13 @@ def _rarer_than_stem(word: str, cut: int) -> bool:
     return low <= stem < high and zipf(match_key(word)) <= stem - TRIM_MARGIN
 
 
+def places_only(text: str, batch: list[Suggestion]) -> list[Suggestion]:
+    """An engine's suggestions without LOC spans that are only a place word or an
+    adjective (ريف، جرود، السورية): never a place by themselves, and dropped before the
+    merge so that they cannot block a longer span of a later engine (ريف حلب)."""
+    return [s for s in batch if s.label != "LOC" or not never_a_place(text[s.start : s.end])]
+
+
 def pretag(article: Article, *, force: bool = False) -> Layer:
     """Fill the article's machine layer from the configured engines.
 
@@ -135,7 +142,8 @@ def pretag(article: Article, *, force: bool = False) -> Layer:
             return layer
         tokens = tokenize(article.body)
         labels = set(article.corpus.labels)
-        suggestions = combine([e.tag(article.body, tokens) for e in engines], article.body)
+        batches = [places_only(article.body, e.tag(article.body, tokens)) for e in engines]
+        suggestions = combine(batches, article.body)
         before = {"spans": layer.spans.count(), "engines": layer.engines}
         layer.spans.all().delete()
         kept = [s for s in suggestions if s.label in labels]

@@ -61,7 +61,9 @@ class ActorEngine:
         labels = self.index.labels
         for n in range(min(self.index.max_words, len(tokens) - i), 0, -1):
             end = tokens[i + n - 1].end
-            if "\n" in text[first.start : end]:
+            if "\n" in text[first.start : end] or not _edges_are_words(
+                tokens[i], tokens[i + n - 1]
+            ):
                 continue
             for cut in [0, *proclitic_splits(first.text)]:
                 key = match_key(text[first.start + cut : end])
@@ -73,6 +75,11 @@ class ActorEngine:
                     continue
                 return first.start + cut, n, labels[key]
         return None
+
+
+def _edges_are_words(first: Token, last: Token) -> bool:
+    # A lone tatweel (ـ رويترز ـ) has an empty key: it must not widen the span.
+    return bool(match_key(first.text)) and bool(match_key(last.text))
 
 
 def _cut_likelier(word: str, stem: str) -> bool:

@@ -118,19 +118,30 @@ class GazetteerEngine:
         keys = [match_key(t.text) for t in tokens]
         matches = self._matches(text, tokens, keys, index)
         countries = _article_countries(keys, matches)
-        found: list[Suggestion] = []
         accepted: list[Match] = []
+        evidence: dict[int, str] = {}
         for match in matches:
-            evidence = _evidence(match, keys, accepted, countries)
-            if evidence is None:
-                continue
-            accepted.append(match)
-            confidence = (
-                0.95 if evidence == "trigger" else 0.9 if len(match.candidates) == 1 else 0.7
-            )
-            top = match.candidates[0].place_id if match.candidates else None
-            found.append(Suggestion(match.start, match.end, "LOC", confidence, self.name, top))
-        return found
+            why = _evidence(match, keys, accepted, countries)
+            if why:
+                accepted.append(match)
+                evidence[match.start] = why
+        # A name shown to be a place once is that place at every mention (بلدة تادف …
+        # وتادف), within the article.
+        # Not for names that are also words: هجين is "hybrid" too, سورية "Syrian".
+        names = {m.key for m in accepted if zipf(m.key) < WORD_ZIPF and m.key not in NISBA_KEYS}
+        repeated = [m for m in matches if m.start not in evidence and m.key in names]
+        repeated += _mentions(tokens, keys, {m.key for m in accepted if not m.candidates})
+        for match in repeated:
+            if not any(m.start < match.end and match.start < m.end for m in accepted):
+                accepted.append(match)
+                evidence[match.start] = "repeat"
+        return [self._suggestion(m, evidence[m.start]) for m in sorted(accepted, key=_start)]
+
+    def _suggestion(self, match: Match, evidence: str) -> Suggestion:
+        sure = evidence in {"trigger", "repeat"} or len(match.candidates) == 1
+        top = match.candidates[0].place_id if match.candidates else None
+        confidence = 0.95 if evidence == "trigger" else 0.9 if sure else 0.7
+        return Suggestion(match.start, match.end, "LOC", confidence, self.name, top)
 
     def _matches(
         self, text: str, tokens: list[Token], keys: list[str], index: NameIndex
@@ -185,15 +196,15 @@ def _evidence(
         return None  # part of another name: ريال مدريد، بجامعة دمشق، الرئيس بشار، جون بولتون
     if _after_trigger(keys, match.first):
         return "trigger"
+    if match.key in NISBA_KEYS:
+        # سورية is also "Syrian": a country only after a preposition or a proclitic.
+        return "name" if match.cut or before in PREPOSITIONS else None
     if ordinary_word(match.key) >= VERY_COMMON:
         return None  # كان، دولة، فإن: not even in a list
     if _in_list(match, keys, accepted):
         return "list"
     if not match.candidates:
         return None  # an unknown name is taken only after a place word
-    if match.key in NISBA_KEYS:
-        # سورية is also "Syrian": a country only after a preposition or a proclitic.
-        return "name" if match.cut or before in PREPOSITIONS else None
     if all(c.feature_class != "A" and c.population < SMALL_PLACE for c in match.candidates):
         # A village named like a word (سوف "will", صاحب "owner") needs a place word.
         if zipf(match.key) >= WORD_ZIPF:
@@ -241,6 +252,24 @@ def _in_list(match: Match, keys: list[str], accepted: list[Match]) -> bool:
     if not all(k in JOINERS for k in between):
         return False
     return bool(between) or (match.cut and keys[match.first].startswith("و"))
+
+
+def _start(match: Match) -> int:
+    return match.start
+
+
+def _mentions(tokens: list[Token], keys: list[str], names: set[str]) -> list[Match]:
+    """Other mentions of names the gazetteer lacks, with or without a proclitic."""
+    found = []
+    for i, token in enumerate(tokens):
+        if not names:
+            break
+        for cut in [0, *proclitic_splits(token.text)]:
+            key = match_key(token.text[cut:])
+            if key in names and (cut == 0 or _cut_likelier(keys[i], key)):
+                found.append(Match(token.start + cut, token.end, i, i + 1, key, [], cut > 0))
+                break
+    return found
 
 
 def _unknown_name(tokens: list[Token], keys: list[str], i: int) -> Match | None:

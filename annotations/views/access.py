@@ -16,6 +16,10 @@ from django.shortcuts import get_object_or_404
 from .. import spans
 from ..models import Article, Corpus, Event, Layer, Span
 
+# The largest bigint: a larger number names nothing (and not every lookup checks the range).
+MAX_ID = 2**63 - 1
+
+
 def parse_id(raw: Any) -> int | None:
     """An id as a form or query string sends it; None for '', 'abc', '1.5', '²' or '-1'."""
     text = str(raw if raw is not None else "").strip()
@@ -25,10 +29,14 @@ def parse_id(raw: Any) -> int | None:
 
 
 def get_or_404(queryset: QuerySet, raw: Any) -> Model:
+    return get_object_or_404(queryset, pk=_id_or_404(raw))
+
+
+def _id_or_404(raw: Any) -> int:
     pk = parse_id(raw)
-    if pk is None:
+    if pk is None or pk > MAX_ID:
         raise Http404("Not an id.")
-    return get_object_or_404(queryset, pk=pk)
+    return pk
 
 
 def get_article_or_404(user: Any, pk: Any) -> Article:
@@ -96,9 +104,7 @@ def get_event_or_404(request: HttpRequest, pk: Any) -> Event:
 
 def get_span_in_layer_or_404(layer: Layer, raw: Any) -> Span:
     """A span of the layer named by the form; the page may still name its machine original."""
-    pk = parse_id(raw)
-    if pk is None:
-        raise Http404("Not an id.")
+    pk = _id_or_404(raw)
     found = layer.spans.filter(pk=pk).first() or layer.spans.filter(derived_from=pk).first()
     if found is None:
         raise Http404("No such span in this layer.")
