@@ -789,15 +789,20 @@ def rank(text: str, context: Context | None = None, index: NameIndex | None = No
                     )
             if found:
                 break
-    return sorted(seen.values(), key=lambda r: _order(r, context))
+    found = list(seen.values())
+    # A place known the world over speaks for its country: Moscow's village namesakes
+    # elsewhere come after it, while Basra the city and Basra the governorate stay peers.
+    homes = {r.candidate.country for r in found if known_abroad(r.candidate)}
+    homes |= {c for c in context.countries if context.about(c)}
+    return sorted(found, key=lambda r: _order(r, homes))
 
 
-def _order(ranked: Ranked, context: Context) -> tuple:
+def _order(ranked: Ranked, homes: set[str]) -> tuple:
     """An Arabic name match before any Latin-skeleton match; then places in the countries
-    the article speaks of (or known the world over) before the rest; then the score."""
+    the article speaks of before the rest; then the score."""
     skeleton = ranked.parts["name"] <= WEIGHTS["name"] * 0.5
     candidate = ranked.candidate
-    home = context.about(candidate.country) or known_abroad(candidate)
+    home = candidate.country in homes
     return (skeleton, not home, -ranked.score, -candidate.population)
 
 
@@ -991,24 +996,25 @@ def _after_place_word(text: str, start: int) -> bool:
 def sure(ranked: Ranked, context: Context, mention: str, typed: bool = False) -> bool:
     """Whether a top candidate may be linked automatically.
 
-    Only in a country the article names or implies (موسكو in a report that never points
-    to Russia is still Moscow: a capital or a city of a million names its own country),
-    or, in the deployment's region, a town the mention names exactly and unambiguously;
-    never a Latin-skeleton guess outside the article's countries, and never a weak
-    candidate far from every other place of the article.
+    Yes in a country the article names or implies, and for a place known the world over
+    (موسكو is Moscow even in a report that never points to Russia). Elsewhere the name
+    must do the work: never a Latin-skeleton guess; in an article that points to other
+    countries only a town of the deployment's region, named exactly, that is no ordinary
+    word unless a place word says so (مدينة الميادين), never a village (وقرية العليانية in
+    a report on Aleppo is not the Turkish village); in an article that points to no
+    country, an Arabic name will do, as its country is then the one it implies. And never
+    a weak candidate far from every other place of the article.
     """
     candidate, exact = ranked.candidate, ranked.exact
     if not (context.about(candidate.country) or major(candidate)):
-        # Elsewhere, only a town of the deployment's region that the mention names exactly
-        # and that is no ordinary word (unless a place word says so: مدينة الميادين); a
-        # village there needs its country in the article, or a place word (قرية تل الحمام)
-        # in an article that points to no other country.
-        regional = candidate.country in settings.NEWSDESK_GAZETTEER_COUNTRIES
-        pointed = any(context.about(country) for country in context.countries)
-        town = candidate.population >= SMALL_PLACE or (typed and not pointed)
-        word = ordinary_word(match_key(mention)) and not typed
-        if not (exact and regional and town and not word):
-            return False
+        if ranked.parts["name"] <= WEIGHTS["name"] * 0.5:
+            return False  # a Latin-skeleton match
+        if any(context.about(country) for country in context.countries):
+            regional = candidate.country in settings.NEWSDESK_GAZETTEER_COUNTRIES
+            town = candidate.population >= SMALL_PLACE
+            word = ordinary_word(match_key(mention)) and not typed
+            if not (exact and regional and town and not word):
+                return False
     distance = context.nearest_km(candidate)
     weak = not exact or (candidate.population < CITY and candidate.feature_class == "P")
     return not (weak and distance is not None and distance > FAR_KM and not major(candidate))

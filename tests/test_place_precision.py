@@ -20,7 +20,7 @@ from annotations.gazetteer import (
     search,
 )
 from annotations.models import Place, PlaceName
-from annotations.taggers import Suggestion, places_only
+from annotations.taggers import Suggestion, combine, places_only
 from annotations.taggers.gazetteer import GazetteerEngine
 from annotations.text import match_key, tokenize
 
@@ -191,3 +191,14 @@ def test_no_engine_may_tag_a_bare_place_word_or_adjective():
         Suggestion(14, 17, "LOC", 0.6, "crf"),  # حلب
     ]
     assert [body[s.start : s.end] for s in places_only(body, crf)] == ["حلب"]
+
+
+def test_a_place_word_makes_a_place_whatever_an_earlier_engine_said(db):
+    # The CRF took حسون for a person; after خربة the gazetteer knows better.
+    add_place("Khirbat Hassun", ["حسون"], 9300, "SY", population=700)
+    body = "سيطرت القوات على قرية خربة حسون."
+    start = body.index("حسون")
+    crf = [Suggestion(start, start + 4, "PERS", 0.8, "crf")]
+    places = GazetteerEngine().tag(body, tokenize(body))
+    merged = combine([crf, places], body)
+    assert [(body[s.start : s.end], s.label) for s in merged] == [("حسون", "LOC")]

@@ -6,8 +6,10 @@ missing. settings.NEWSDESK_ENGINES lists engines by dotted path, in order; an it
 that is a list means "the first of these that is available" (BERT when its model is
 installed, else the CRF).
 
-Conflict rule: engines are merged in the listed order and a suggestion overlapping
-one from an earlier engine is dropped; within one engine, longer suggestions win.
+Conflict rule: certain suggestions first (`Suggestion.certain`: the text itself says
+what the words are, as a place word before a name does: قرية خربة حسون is a place whatever
+the CRF thought of حسون), then engines in the listed order; a suggestion overlapping one
+already taken is dropped; within one engine, longer suggestions win.
 Before that, a name span (ORG, PERS, LOC) of any engine loses a leading separable
 proclitic when what follows it is clearly the name (`without_proclitic`): للأمم المتحدة
 from the CRF becomes أمم المتحدة, as the actor and gazetteer engines tag it.
@@ -59,10 +61,13 @@ def combine(batches: list[list[Suggestion]], text: str | None = None) -> list[Su
     if text is not None:
         names = known_names()
         batches = [[without_proclitic(text, s, names) for s in batch] for batch in batches]
-    for batch in batches:
-        for suggestion in sorted(batch, key=lambda s: (s.start - s.end, s.start)):
-            if not any(s.start < suggestion.end and suggestion.start < s.end for s in taken):
-                taken.append(suggestion)
+    for certain in (True, False):
+        for batch in batches:
+            for suggestion in sorted(batch, key=lambda s: (s.start - s.end, s.start)):
+                if suggestion.certain != certain:
+                    continue
+                if not any(s.start < suggestion.end and suggestion.start < s.end for s in taken):
+                    taken.append(suggestion)
     return sorted(taken, key=lambda s: (s.start, s.end))
 
 

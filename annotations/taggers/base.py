@@ -16,6 +16,9 @@ class Suggestion:
     confidence: float
     engine: str
     place_id: int | None = None
+    # The text itself says what it is (بلدة تادف: a place word before a name): wins any
+    # overlap with suggestions that are not, whichever engine made them.
+    certain: bool = False
 
 
 class Engine(Protocol):

@@ -141,7 +141,8 @@ class GazetteerEngine:
         sure = evidence in {"trigger", "repeat"} or len(match.candidates) == 1
         top = match.candidates[0].place_id if match.candidates else None
         confidence = 0.95 if evidence == "trigger" else 0.9 if sure else 0.7
-        return Suggestion(match.start, match.end, "LOC", confidence, self.name, top)
+        certain = evidence == "trigger"
+        return Suggestion(match.start, match.end, "LOC", confidence, self.name, top, certain)
 
     def _matches(
         self, text: str, tokens: list[Token], keys: list[str], index: NameIndex
