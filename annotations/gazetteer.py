@@ -44,6 +44,7 @@ COMMON_WORDS = {
         "العين البحر الجبل النهر نهر الحي الجسر الأمل الفجر الخير الرحمة البلد بلد الدولة "
         "الجيش قوات مصدر بيان سلطات السلطات وقف السد نساء أشهر الأشهر خالص أشار محلات "
         "التحالف أسفل واحد عنه دان دخان أدري ساري إن أن وإن وأن لأن منذ عند بين الكرامة المنصورة "
+        "الضفة "
         "اليوم أمس الأحد الاثنين الثلاثاء الأربعاء الخميس الجمعة السبت"
     ).split()
 }
@@ -52,7 +53,7 @@ COMMON_WORDS = {
 LOCATION_TRIGGERS = {
     match_key(w)
     for w in (
-        "مدينة بلدة قرية ناحية محافظة منطقة ريف مخيم حي أحياء بلدات قرى مدن مناطق خربة "
+        "مدينة بلدة قرية ناحية محافظة منطقة ريف مخيم حي أحياء بلدات قرى مدن مناطق خربة قضاء "
         "شمال جنوب شرق غرب شمالي جنوبي شرقي غربي قرب أطراف محيط ضواحي جرود وادي سهل"
     ).split()
 }
@@ -664,11 +665,14 @@ VICINITY = {
     match_key(w)
     for w in "ريف جرود محيط ضواحي أطراف أرياف قرب شمال جنوب شرق غرب شمالي جنوبي شرقي غربي".split()
 }
-DIRECTIONS = {match_key(w) for w in "الشمالي الجنوبي الشرقي الغربي الشمالية الجنوبية".split()}
+DIRECTIONS = {
+    match_key(w) for w in "الشمالي الجنوبي الشرقي الغربي الشمالية الجنوبية الشرقية الغربية".split()
+}
 AREA_WORDS = {match_key(w) for w in "محافظة ولاية قضاء إقليم".split()}
 TOWN_WORDS = {match_key(w) for w in "مدينة بلدة قرية ناحية مخيم حي".split()}
 
 SKELETON_MATCH = -1  # the "position" of a match on the Latin-name skeleton
+AREA_POPULATION = 0.8  # the population part of an area with no population figure
 WEIGHTS = {"name": 3.0, "type": 1.0, "population": 1.0, "country": 2.0, "nearby": 2.0}
 
 
@@ -834,8 +838,12 @@ def _score(candidate: Candidate, position: int, mention: Mention, context: Conte
     elif mention.wants == "town":
         kind = 1.0 if candidate.feature_class == "P" else 0.0
     else:
-        kind = 1.0 if candidate.feature_class in {"P", "A"} else 0.5
+        kind = 1.0 if candidate.feature_class in {"P", "A", "L"} else 0.5
     population = min(math.log10(candidate.population + 1) / 7, 1.0)
+    if candidate.feature_code.startswith("PCL") or candidate.feature_class == "L":
+        # Countries, seas and regions often come without a population figure, but are
+        # larger than any town or province of their name (البحر الأحمر is not Red Sea State).
+        population = max(population, AREA_POPULATION)
     total_countries = sum(context.countries.values())
     country = context.countries[candidate.country] / total_countries if total_countries else 0.0
     nearby = 0.0

@@ -171,7 +171,10 @@ class GazetteerEngine:
             for cut in [0, *proclitic_splits(first.text)]:
                 start = first.start + cut
                 key = match_key(text[start : last.end])
-                if cut and not _cut_likelier(keys[i], match_key(first.text[cut:])):
+                stem = match_key(first.text[cut:])
+                if _swallowed_article(first.text[:cut], stem):
+                    stem = ARTICLE + stem  # للرقة: the reading to weigh is ل + الرقة
+                if cut and not _cut_likelier(keys[i], stem):
                     continue
                 candidates = index.lookup(key)
                 if not candidates and _swallowed_article(first.text[:cut], key):
@@ -183,9 +186,24 @@ class GazetteerEngine:
 
 
 def _cut_likelier(whole: str, stem: str) -> bool:
-    """Whether a word is proclitic + stem rather than a word of its own (كامل, بلاد)."""
-    own = zipf(whole)
-    return own == 0.0 or own <= zipf(stem) - CUT_MARGIN
+    """Whether a word is proclitic + this stem rather than a word of its own (كامل, بلاد)
+    or a shorter proclitic + another word (وكبرى is و + كبرى, not وك + برى).
+
+    Each reading scores its word's frequency less CUT_MARGIN per proclitic cut off; the
+    stem must score best. Words wordfreq does not know (ومسكنة) are names: cut freely."""
+    readings = strip_proclitics(whole)  # the whole word first, then shorter stems
+    if stem not in readings:
+        return False
+    scores = {r: zipf(r) - CUT_MARGIN * _letters_cut(whole, r) for r in readings}
+    if not any(zipf(r) for r in readings):
+        return True
+    return scores[stem] >= max(scores.values())
+
+
+def _letters_cut(whole: str, stem: str) -> int:
+    """Proclitic steps between a word and a reading of it: 0, 1 (و، ال) or 2 (وال، بال)."""
+    gone = len(whole) - len(stem)
+    return 0 if gone <= 0 else 1 if gone <= 2 else 2
 
 
 def _evidence(
@@ -195,12 +213,15 @@ def _evidence(
     before = keys[match.first - 1] if match.first else ""
     if before in NISBA_KEYS or any(s in name_context() for s in strip_proclitics(before)):
         return None  # part of another name: ريال مدريد، بجامعة دمشق، الرئيس بشار، جون بولتون
-    if _after_trigger(keys, match.first):
-        return "trigger"
+    common = ordinary_word(match.key)
+    if _after_trigger(
+        keys, match.first, TOWN_WORDS if common >= VERY_COMMON else LOCATION_TRIGGERS
+    ):
+        return "trigger"  # but شرق البلاد is "the east of the country"
     if match.key in NISBA_KEYS:
         # سورية is also "Syrian": a country only after a preposition or a proclitic.
         return "name" if match.cut or before in PREPOSITIONS else None
-    if ordinary_word(match.key) >= VERY_COMMON:
+    if common >= VERY_COMMON:
         return None  # كان، دولة، فإن: not even in a list
     if _in_list(match, keys, accepted):
         return "list"
@@ -216,7 +237,6 @@ def _evidence(
         # the article names its country and the name is rare in Arabic text.
         if not match.countries & countries or zipf(match.key) >= ABROAD_ZIPF:
             return None
-    common = ordinary_word(match.key)
     if not common:
         return "name"
     if countries & match.countries and (match.countries & REGION or _city(match)):
