@@ -397,9 +397,9 @@ def store(layer: Layer, suggestions: list[Suggested]) -> list[Event]:
 
 
 def _create(layer: Layer, suggestions: list[Suggested], origin: str) -> list[Event]:
-    events = []
-    for s in suggestions:
-        event = Event.objects.create(
+    # Two statements however many events: a long report has a hundred.
+    events = Event.objects.bulk_create(
+        Event(
             layer=layer,
             event_type=s.event_type,
             sub_event_type=s.sub_event_type,
@@ -415,10 +415,13 @@ def _create(layer: Layer, suggestions: list[Suggested], origin: str) -> list[Eve
             fatalities_high=s.fatalities_high,
             origin=origin,
         )
-        Evidence.objects.bulk_create(
-            Evidence(event=event, field=f, start=a, end=b) for f, a, b in s.evidence
-        )
-        events.append(event)
+        for s in suggestions
+    )
+    Evidence.objects.bulk_create(
+        Evidence(event=event, field=f, start=a, end=b)
+        for event, s in zip(events, suggestions, strict=True)
+        for f, a, b in s.evidence
+    )
     return events
 
 

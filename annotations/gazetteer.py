@@ -19,7 +19,7 @@ from django.db.models import Count, Max
 from django.db.models.signals import post_delete, post_save
 
 from .models import Layer, Place, PlaceName, Span
-from .text import match_key, strip_proclitics, tokenize, zipf
+from .text import Token, match_key, strip_proclitics, tokenize, zipf
 
 ARTICLE_PREFIX = "ال"
 COUNTRIES_FILE = Path(__file__).parent / "data" / "countries_ar.json"
@@ -604,6 +604,9 @@ class NameIndex:
             # Without context: countries and admin areas first, then the most populous.
             candidates.sort(key=lambda c: (c.feature_class != "A", -c.population))
         self.max_words = max((k.count(" ") + 1 for k in self.by_key), default=1)
+        # The first word of every name: most words of an article start none, and are
+        # passed over without building the phrases that would start with them.
+        self.first_words = frozenset(k.split(" ", 1)[0] for k in self.by_key)
 
     def lookup(self, key: str) -> list[Candidate]:
         return self.by_key.get(key, [])
@@ -736,8 +739,10 @@ class Context:
         self.add_point(candidate)
 
     def add_point(self, candidate: Candidate) -> None:
-        if candidate.latitude is not None and candidate.longitude is not None:
-            self.points.append((candidate.latitude, candidate.longitude))
+        point = (candidate.latitude, candidate.longitude)
+        # A place named ten times is one point: distances are taken to each point.
+        if None not in point and point not in self.points:
+            self.points.append(point)
 
     def about(self, country: str) -> bool:
         """Whether the article names or implies the country (half a vote or more: a name
@@ -930,26 +935,41 @@ CONTEXT_WORDS = 3  # longest place name looked for when reading an article for c
 
 
 def article_context(
-    text: str, index: NameIndex | None = None, exclude: Sequence[tuple[int, int]] = ()
+    text: str,
+    index: NameIndex | None = None,
+    exclude: Sequence[tuple[int, int]] = (),
+    tokens: list[Token] | None = None,
 ) -> Context:
     """What the article says about where it is, before any mention is linked: countries it
     names or describes (سوريا، الليبية), and places it names that have one candidate.
     The mentions being linked are left out (`exclude`), so that no name vouches for itself."""
     index = index or name_index()
     context = Context()
-    words = [
-        match_key(t.text)
-        for t in tokenize(text)
-        if not any(a < t.end and t.start < b for a, b in exclude)
-    ]
+    tokens = tokenize(text) if tokens is None else tokens
+    words = [match_key(t.text) for t in _outside(tokens, exclude)]
+    first_words = index.first_words
     for i in range(len(words)):
         for stem in strip_proclitics(words[i]):
             if stem in NISBA_KEYS:
                 context.countries[NISBA_KEYS[stem]] += 1
+            if stem not in first_words:
+                continue  # no place name starts with this word
             for n in range(1, CONTEXT_WORDS + 1):
                 key = " ".join([stem, *words[i + 1 : i + n]])
                 _read_for_context(key, index.lookup(key), context)
     return context
+
+
+def _outside(tokens: list[Token], spans: Sequence[tuple[int, int]]) -> list[Token]:
+    """The tokens that overlap none of the (sorted or not) spans, in one pass."""
+    spans = sorted(spans)
+    kept, j = [], 0
+    for token in tokens:
+        while j < len(spans) and spans[j][1] <= token.start:
+            j += 1
+        if not (j < len(spans) and spans[j][0] < token.end):
+            kept.append(token)
+    return kept
 
 
 def _read_for_context(key: str, candidates: list[Candidate], context: Context) -> None:
@@ -967,7 +987,9 @@ def _read_for_context(key: str, candidates: list[Candidate], context: Context) -
         context.add_point(candidates[0])
 
 
-def link_mentions(text: str, mentions: list[tuple[int, int]]) -> list[Ranked | None]:
+def link_mentions(
+    text: str, mentions: list[tuple[int, int]], tokens: list[Token] | None = None
+) -> list[Ranked | None]:
     """The best place for each (start, end) mention in an article, using the article as
     context, or None where no candidate is sure enough to link without a person (`sure`).
 
@@ -975,7 +997,7 @@ def link_mentions(text: str, mentions: list[tuple[int, int]]) -> list[Ranked | N
     ambiguous ones (Raqqa in a report about Deir ez-Zor is Syria's Raqqa).
     """
     index = name_index()
-    context = article_context(text, index, exclude=mentions)
+    context = article_context(text, index, exclude=mentions, tokens=tokens)
     options = [rank(text[a:b], context, index) for a, b in mentions]
     typed = [_after_place_word(text, a) for a, _ in mentions]
     for (a, b), ranked, place_word in zip(mentions, options, typed, strict=True):

@@ -421,6 +421,17 @@ def test_editors_download_the_csv(annotated, article, corpus, editor):
     assert ["article", str(article.pk), "", "alice", "bob", "span_f1_exact", "0.5", "4"] in rows
 
 
+def test_a_username_cannot_start_a_formula_in_the_csv(annotated, corpus, editor, bob):
+    bob.username = "=HYPERLINK(1)"
+    bob.save()
+    client = Client()
+    client.force_login(editor)
+    response = client.get(reverse("agreement_csv"), {"corpus": corpus.pk})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    pairs = [r for r in rows if r[0] == "pair"]
+    assert pairs and all("'=HYPERLINK(1)" in r[3:5] for r in pairs)
+
+
 @pytest.mark.parametrize("name", ["agreement", "agreement_csv"])
 def test_annotators_and_strangers_get_404(annotated, corpus, alice, stranger, name):
     client = Client()

@@ -31,7 +31,7 @@ from .. import events
 from ..actors import actor_index
 from ..gazetteer import Ranked, link_mentions, name_index, never_a_place
 from ..models import Article, AuditEntry, Layer, Span
-from ..text import match_key, proclitic_splits, tokenize, zipf
+from ..text import Token, match_key, proclitic_splits, tokenize, zipf
 from .base import Engine, EngineUnavailable, Suggestion
 
 __all__ = ["Engine", "EngineUnavailable", "Suggestion", "combine", "pretag"]
@@ -153,7 +153,7 @@ def pretag(article: Article, *, force: bool = False) -> Layer:
         layer.spans.all().delete()
         kept = [s for s in suggestions if s.label in labels]
         created = Span.objects.bulk_create(
-            machine_span(layer, s, link) for s, link in linked(article.body, kept)
+            machine_span(layer, s, link) for s, link in linked(article.body, kept, tokens)
         )
         stored = events.store(layer, events.precode(article, created))
         layer.engines = signature
@@ -173,9 +173,12 @@ def pretag(article: Article, *, force: bool = False) -> Layer:
     return layer
 
 
-def linked(text: str, suggestions: list[Suggestion]) -> list[tuple[Suggestion, Ranked | None]]:
+def linked(
+    text: str, suggestions: list[Suggestion], tokens: list[Token] | None = None
+) -> list[tuple[Suggestion, Ranked | None]]:
     locations = [i for i, s in enumerate(suggestions) if s.label == "LOC"]
-    links = link_mentions(text, [(suggestions[i].start, suggestions[i].end) for i in locations])
+    mentions = [(suggestions[i].start, suggestions[i].end) for i in locations]
+    links = link_mentions(text, mentions, tokens)
     chosen: dict[int, Ranked | None] = dict(zip(locations, links, strict=True))
     return [(s, chosen.get(i)) for i, s in enumerate(suggestions)]
 

@@ -164,20 +164,26 @@ class GazetteerEngine:
         self, text: str, tokens: list[Token], keys: list[str], i: int, index: NameIndex
     ) -> Match | None:
         first = tokens[i]
+        readings = []  # (proclitic cut, ل swallowed the article) that may start a name
+        for cut in [0, *proclitic_splits(first.text)]:
+            stem = match_key(first.text[cut:])
+            swallowed = _swallowed_article(first.text[:cut], stem)
+            word = ARTICLE + stem if swallowed else stem  # للرقة: weigh ل + الرقة
+            if word not in index.first_words and stem not in index.first_words:
+                continue  # no place name starts so: the common case, decided at once
+            if cut == 0 or _cut_likelier(keys[i], word):
+                readings.append((cut, swallowed))
+        if not readings:
+            return None
         for n in range(min(index.max_words, len(tokens) - i), 0, -1):
             last = tokens[i + n - 1]
             if "\n" in text[first.start : last.end]:
                 continue
-            for cut in [0, *proclitic_splits(first.text)]:
+            for cut, swallowed in readings:
                 start = first.start + cut
                 key = match_key(text[start : last.end])
-                stem = match_key(first.text[cut:])
-                if _swallowed_article(first.text[:cut], stem):
-                    stem = ARTICLE + stem  # للرقة: the reading to weigh is ل + الرقة
-                if cut and not _cut_likelier(keys[i], stem):
-                    continue
                 candidates = index.lookup(key)
-                if not candidates and _swallowed_article(first.text[:cut], key):
+                if not candidates and swallowed:
                     key = ARTICLE + key  # the name found is الرقة, not رقة
                     candidates = index.lookup(key)
                 if candidates:

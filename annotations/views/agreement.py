@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from ..agreement import EVENT_FIELDS, AgreementReport, Breakdown, Score, compute
+from ..exports.acled import spreadsheet_cell
 from ..models import Corpus, Layer
 from . import access
 from .access import parse_id
@@ -175,7 +176,9 @@ def _csv_lines(report: AgreementReport) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_HEADER)
     for *key, value, n in report.rows():
-        yield writer.writerow([*key, "" if value is None else round(value, 6), n])
+        # Usernames and labels are typed by people: never let one start a formula.
+        cells = [spreadsheet_cell(part) for part in key]
+        yield writer.writerow([*cells, "" if value is None else round(value, 6), n])
 
 
 @login_required

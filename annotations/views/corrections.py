@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from ..corrections import OUTCOMES, correction_stats
+from ..exports.acled import spreadsheet_cell
 from ..models import Layer
 from . import access
 
@@ -28,7 +29,7 @@ def corrections(request: HttpRequest) -> HttpResponse:
         writer = csv.writer(response)
         writer.writerow(["label", *OUTCOMES])
         for label, counts in table.items():
-            writer.writerow([label, *(counts[o] for o in OUTCOMES)])
+            writer.writerow([spreadsheet_cell(label), *(counts[o] for o in OUTCOMES)])
         return response
     rows = [(label, [counts[o] for o in OUTCOMES]) for label, counts in table.items()]
     context = {
