@@ -180,11 +180,7 @@ def load_admin_areas(path: Path = ADMIN1_FILE) -> LoadReport:
                 },
             )
             report.places += created
-            names = [
-                (place.pk, row["name_en"], "en"),
-                *((place.pk, n, "ar") for n in row["names_ar"]),
-            ]
-            report.names += add_names(names)
+            report.names += _add_row_names(place, row)
             Place.objects.filter(
                 country_code=row["country"], admin1_code=row["admin1_code"], admin1=""
             ).update(admin1=row["name_en"])
@@ -318,12 +314,14 @@ def load_regions(path: Path = REGIONS_FILE) -> LoadReport:
                 },
             )
             report.places += created
-            names = [
-                (place.pk, row["name_en"], "en"),
-                *((place.pk, n, "ar") for n in row["names_ar"]),
-            ]
-            report.names += add_names(names)
+            report.names += _add_row_names(place, row)
     return report
+
+
+def _add_row_names(place: Place, row: dict) -> int:
+    """The English and Arabic names of a row of the project's data files."""
+    names = [(place.pk, row["name_en"], "en"), *((place.pk, n, "ar") for n in row["names_ar"])]
+    return add_names(names)
 
 
 def store(records: Iterable[Record]) -> LoadReport:

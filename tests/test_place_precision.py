@@ -180,7 +180,6 @@ def test_world_coverage_loads_countries_capitals_and_big_cities(db):
     assert tagged("وصل الوفد إلى أستانا بعد موسكو") == ["أستانا", "موسكو"]
 
 
-
 def test_no_engine_may_tag_a_bare_place_word_or_adjective():
     # Another engine's LOC on بريف or السورية is dropped before the merge, so the
     # gazetteer's longer span (ريف حلب) is not blocked by it.

@@ -23,11 +23,10 @@ from annotations.exports.acled import spreadsheet_cell
 from annotations.models import Actor, Article, Corpus, Event, Layer, Membership, Place
 from annotations.taggers import pretag
 
-from .conftest import BODY, add_place, make_user
+from .conftest import BODY, CHROMIUM, add_place, make_user
 from .test_browser import wait_until
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-CHROMIUM = "/usr/bin/chromium"
 PAYLOAD = "<img src=x onerror=alert(1)>"
 
 
@@ -263,20 +262,6 @@ document.addEventListener("securitypolicyviolation", (e) => {
   window.__violations.push(e.violatedDirective + " " + e.blockedURI);
 });
 """
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
