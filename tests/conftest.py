@@ -35,8 +35,9 @@ def immediate_tasks(settings):
 
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path_factory):
-    # Uploads land in a folder of the test's own, never in the real var/.
+    # Uploads and trained models land in folders of the test's own, never in the real var/.
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    settings.VAR_DIR = tmp_path_factory.mktemp("var")
 
 
 @pytest.fixture(autouse=True)
