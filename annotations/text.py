@@ -28,6 +28,7 @@ from camel_tools.utils.normalize import (
 __all__ = [
     "PROCLITICS",
     "Token",
+    "likelier_cut",
     "match_key",
     "pack_bounds",
     "proclitic_splits",
@@ -391,3 +392,29 @@ def frequencies() -> dict[str, float]:
 def zipf(key: str) -> float:
     """How common a matching key is as a word of general Arabic text (0: not in the list)."""
     return frequencies().get(key, 0.0)
+
+
+# A proclitic reading of a word pays this much (zipf steps) per proclitic cut off: وسوريا
+# (4.3) is و + سوريا (5.5 - 0.8), but كامل (5.3) is no ك + امل (4.8 - 0.8).
+CUT_MARGIN = 0.8
+
+
+def likelier_cut(whole: str, stem: str) -> bool:
+    """Whether a word (its matching key) is proclitic + this stem rather than a word of its
+    own (كامل, بلاد) or a shorter proclitic + another word (وكبرى is و + كبرى, not وك + برى).
+
+    Each reading scores its word's frequency less CUT_MARGIN per proclitic step; the stem
+    must score best. Words wordfreq does not know (ومسكنة) are names: cut freely."""
+    readings = strip_proclitics(whole)  # the whole word first, then shorter stems
+    if stem not in readings:
+        return False
+    if not any(zipf(r) for r in readings):
+        return True
+    scores = {r: zipf(r) - CUT_MARGIN * _proclitic_steps(whole, r) for r in readings}
+    return scores[stem] >= max(scores.values())
+
+
+def _proclitic_steps(whole: str, stem: str) -> int:
+    """Proclitic steps between a word and a reading of it: 0, 1 (و، ال) or 2 (وال، بال)."""
+    gone = len(whole) - len(stem)
+    return 0 if gone <= 0 else 1 if gone <= 2 else 2

@@ -17,16 +17,11 @@ an admin area or a city is left to it (see `_place_name`).
 from __future__ import annotations
 
 from ..actors import ActorIndex, actor_index
-from ..gazetteer import name_index
-from ..text import Token, match_key, proclitic_splits, zipf
+from ..gazetteer import CITY, name_index
+from ..text import Token, likelier_cut, match_key, proclitic_splits
 from .base import EngineUnavailable, Suggestion
 
 ARTICLE = "ال"
-# A proclitic cut is the likelier reading of one word when the word as a whole is this
-# much rarer (zipf steps) than the stem: وداعش 3.5 vs داعش 5.1; as in the gazetteer engine.
-CUT_MARGIN = 0.8
-# A place this populous is a place first, whatever the actor list says.
-CITY = 100_000
 
 
 class ActorEngine:
@@ -71,7 +66,9 @@ class ActorEngine:
                     key = ARTICLE + key  # للأمم = ل + الأمم
                 if key not in labels:
                     continue
-                if n == 1 and (_place_name(key) or (cut and not _cut_likelier(first.text, key))):
+                if n == 1 and (
+                    _place_name(key) or (cut and not likelier_cut(match_key(first.text), key))
+                ):
                     continue
                 return first.start + cut, n, labels[key]
         return None
@@ -82,11 +79,6 @@ def _edges_are_words(first: Token, last: Token) -> bool:
     return bool(match_key(first.text)) and bool(match_key(last.text))
 
 
-def _cut_likelier(word: str, stem: str) -> bool:
-    """Whether a word is proclitic + alias rather than a word of its own (بحماس is both)."""
-    own = zipf(match_key(word))
-    return own == 0.0 or own <= zipf(stem) - CUT_MARGIN
-
-
 def _place_name(key: str) -> bool:
+    # A place this populous (or an area) is a place first, whatever the actor list says.
     return any(c.feature_class == "A" or c.population >= CITY for c in name_index().lookup(key))

@@ -36,8 +36,9 @@ from ..gazetteer import (
     major,
     name_index,
     ordinary_word,
+    place_word,
 )
-from ..text import Token, match_key, proclitic_splits, strip_proclitics, zipf
+from ..text import Token, likelier_cut, match_key, proclitic_splits, strip_proclitics, zipf
 from .base import Suggestion
 from .features import NAMES_DIR, _read_list
 
@@ -45,9 +46,6 @@ ARTICLE = "ال"
 # An ordinary word this common needs a place word or a list; the article's country is not
 # enough (الباب, صور).
 VERY_COMMON = 4.5
-# A proclitic cut is the likelier reading when the word as a whole is this much rarer
-# (zipf steps) than the stem: وسوريا 4.3 vs سوريا 5.5, but كامل 5.3 vs امل 4.8.
-CUT_MARGIN = 0.8
 # Words before a name that make a nationality-adjective form a country (في سورية).
 PREPOSITIONS = {match_key(w) for w in "في إلى الى من عن على مع داخل خارج حول نحو عبر".split()}
 # Words before a place name that make it part of another name: clubs (ريال مدريد), and with
@@ -78,7 +76,7 @@ JOINERS = {"،", ",", "و"}
 # A rare word after an indefinite town word is a place name the gazetteer lacks (بلدة
 # تادف); "المدينة وأسواقها" is not.
 RARE_WORD = 2.5
-TOWN_WORDS = {
+TOWN_TRIGGERS = {
     match_key(w) for w in "مدينة بلدة قرية ناحية مخيم مدن بلدات قرى مخيمات خربة ريف".split()
 }
 SUFFIXES = ("ها", "هم", "هما", "كم", "نا", "هن")
@@ -151,7 +149,7 @@ class GazetteerEngine:
         i = 0
         while i < len(tokens):
             match = self._longest_at(text, tokens, keys, i, index)
-            if match is None and _after_trigger(keys, i, TOWN_WORDS):
+            if match is None and _after_trigger(keys, i, TOWN_TRIGGERS):
                 match = _unknown_name(tokens, keys, i)
             if match:
                 matches.append(match)
@@ -171,7 +169,7 @@ class GazetteerEngine:
             word = ARTICLE + stem if swallowed else stem  # للرقة: weigh ل + الرقة
             if word not in index.first_words and stem not in index.first_words:
                 continue  # no place name starts so: the common case, decided at once
-            if cut == 0 or _cut_likelier(keys[i], word):
+            if cut == 0 or likelier_cut(keys[i], word):
                 readings.append((cut, swallowed))
         if not readings:
             return None
@@ -191,27 +189,6 @@ class GazetteerEngine:
         return None
 
 
-def _cut_likelier(whole: str, stem: str) -> bool:
-    """Whether a word is proclitic + this stem rather than a word of its own (كامل, بلاد)
-    or a shorter proclitic + another word (وكبرى is و + كبرى, not وك + برى).
-
-    Each reading scores its word's frequency less CUT_MARGIN per proclitic cut off; the
-    stem must score best. Words wordfreq does not know (ومسكنة) are names: cut freely."""
-    readings = strip_proclitics(whole)  # the whole word first, then shorter stems
-    if stem not in readings:
-        return False
-    scores = {r: zipf(r) - CUT_MARGIN * _letters_cut(whole, r) for r in readings}
-    if not any(zipf(r) for r in readings):
-        return True
-    return scores[stem] >= max(scores.values())
-
-
-def _letters_cut(whole: str, stem: str) -> int:
-    """Proclitic steps between a word and a reading of it: 0, 1 (و، ال) or 2 (وال، بال)."""
-    gone = len(whole) - len(stem)
-    return 0 if gone <= 0 else 1 if gone <= 2 else 2
-
-
 def _evidence(
     match: Match, keys: list[str], accepted: list[Match], countries: set[str]
 ) -> str | None:
@@ -221,7 +198,7 @@ def _evidence(
         return None  # part of another name: ريال مدريد، بجامعة دمشق، الرئيس بشار، جون بولتون
     common = ordinary_word(match.key)
     if _after_trigger(
-        keys, match.first, TOWN_WORDS if common >= VERY_COMMON else LOCATION_TRIGGERS
+        keys, match.first, TOWN_TRIGGERS if common >= VERY_COMMON else LOCATION_TRIGGERS
     ):
         return "trigger"  # but شرق البلاد is "the east of the country"
     if match.key in NISBA_KEYS:
@@ -255,19 +232,12 @@ def _major(match: Match) -> bool:
 
 
 def _city(match: Match) -> bool:
-    return any(c.population >= CITY or c.feature_class in "AL" for c in match.candidates)
+    return any(c.population >= CITY or c.feature_class in {"A", "L"} for c in match.candidates)
 
 
 def _after_trigger(keys: list[str], i: int, words: set[str] = LOCATION_TRIGGERS) -> bool:
-    """Whether the word before position i is a place word (بلدة، وقرية، بريف); not with the
-    article: "المدينة كان" is "the city was"."""
-    if i == 0:
-        return False
-    key = keys[i - 1]
-    return any(
-        stem in words and not key[: len(key) - len(stem)].endswith(ARTICLE)
-        for stem in strip_proclitics(key)
-    )
+    """Whether the word before position i is a place word (see gazetteer.place_word)."""
+    return i > 0 and place_word(keys[i - 1], words)
 
 
 def _in_list(match: Match, keys: list[str], accepted: list[Match]) -> bool:
@@ -287,13 +257,13 @@ def _start(match: Match) -> int:
 
 def _mentions(tokens: list[Token], keys: list[str], names: set[str]) -> list[Match]:
     """Other mentions of names the gazetteer lacks, with or without a proclitic."""
+    if not names:
+        return []
     found = []
     for i, token in enumerate(tokens):
-        if not names:
-            break
         for cut in [0, *proclitic_splits(token.text)]:
             key = match_key(token.text[cut:])
-            if key in names and (cut == 0 or _cut_likelier(keys[i], key)):
+            if key in names and (cut == 0 or likelier_cut(keys[i], key)):
                 found.append(Match(token.start + cut, token.end, i, i + 1, key, [], cut > 0))
                 break
     return found
