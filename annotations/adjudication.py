@@ -19,6 +19,7 @@ directly (relabel, new spans) happens on the ordinary annotation page.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,6 +128,21 @@ def _clusters(by_layer: dict[int, list[Span]]) -> list[tuple[int, int, dict[int,
     return runs
 
 
+def _span_stretches(
+    layers: list[Layer],
+) -> Iterator[tuple[int, int, list[list[Span]], bool]]:
+    """Each stretch of overlapping spans across the source layers: (start, end, each layer's
+    spans there in order, whether every layer has the same spans)."""
+    spans = {
+        layer.pk: list(layer.spans.select_related("place").order_by("start", "end"))
+        for layer in layers
+    }
+    for start, end, members in _clusters(spans):
+        groups = [sorted(members.get(layer.pk, []), key=_span_key) for layer in layers]
+        same = all([_span_key(s) for s in g] == [_span_key(s) for s in groups[0]] for g in groups)
+        yield start, end, groups, same
+
+
 def _sentence_index(body: str) -> list[tuple[int, int]]:
     return list(sentences(body))
 
@@ -204,16 +220,9 @@ def unsaved_gold(article: Article) -> Layer:
 
 def agreed_spans(layers: list[Layer]) -> list[Span]:
     """The spans every source layer has (unsaved, without a layer): gold starts with them."""
-    spans = {
-        layer.pk: list(layer.spans.select_related("place").order_by("start", "end"))
-        for layer in layers
-    }
     agreed: list[Span] = []
-    for _start, _end, members in _clusters(spans):
-        groups = [sorted(members.get(layer.pk, []), key=_span_key) for layer in layers]
-        if len(layers) and all(
-            [_span_key(s) for s in g] == [_span_key(s) for s in groups[0]] for g in groups
-        ):
+    for _start, _end, groups, same in _span_stretches(layers):
+        if same:
             for i, span in enumerate(groups[0]):
                 places = {g[i].place_id for g in groups}
                 agreed.append(
@@ -276,14 +285,8 @@ def items(article: Article, gold: Layer, layers: list[Layer] | None = None) -> l
     """Every disagreement between the source layers, in text order, with its decision."""
     layers = sources(article) if layers is None else layers
     body = article.body
-    spans = {
-        layer.pk: list(layer.spans.select_related("place").order_by("start", "end"))
-        for layer in layers
-    }
     found: list[Item] = []
-    for start, end, members in _clusters(spans):
-        groups = [sorted(members.get(layer.pk, []), key=_span_key) for layer in layers]
-        same = all([_span_key(s) for s in g] == [_span_key(s) for s in groups[0]] for g in groups)
+    for start, end, groups, same in _span_stretches(layers):
         if not same:
             key = f"span:{start}-{end}"
             found.append(
