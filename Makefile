@@ -7,7 +7,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run setup serve test test-sqlite test-postgres lint format chromium bench clean
+.PHONY: install run setup serve test test-sqlite test-postgres lint format chromium bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ test: lint test-sqlite test-postgres
 
 bench: install
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(BIN)/python bench/run.py
+
+# Screenshots of the main pages, Arabic and English, desktop and phone, for the README.
+screenshots: install chromium
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) var

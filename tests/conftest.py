@@ -132,3 +132,43 @@ def browser():
         )
         yield browser
         browser.close()
+
+
+class ConsoleErrors(list):
+    """A page's console errors and uncaught exceptions; a test that ends with any fails."""
+
+    def watch(self, page) -> None:
+        page.on("console", lambda m: m.type == "error" and self.append(f"console: {m.text}"))
+        page.on("pageerror", lambda e: self.append(f"pageerror: {e}"))
+
+
+@pytest.fixture
+def signed_in(browser, live_server):
+    """A factory of logged-in pages: signed_in(user, password, locale="en-US", viewport=None).
+
+    Every page it makes is watched; a console error or an uncaught exception in any of them
+    fails the test at teardown."""
+    contexts = []
+    errors = ConsoleErrors()
+
+    def open_page(user, password: str, locale: str = "en-US", viewport: dict | None = None):
+        options = {"locale": locale}
+        if viewport:
+            options["viewport"] = viewport
+        context = browser.new_context(**options)
+        context.set_default_timeout(8000)
+        contexts.append(context)
+        page = context.new_page()
+        errors.watch(page)
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("input[name=username]", user.username)
+        page.fill("input[name=password]", password)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        page.base_url = live_server.url
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert not errors, "errors in the page:\n" + "\n".join(errors)

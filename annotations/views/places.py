@@ -40,7 +40,7 @@ def place_search(request: HttpRequest, pk: int) -> HttpResponse:
     options = gazetteer.search(query, context, linked)
     return render(
         request,
-        "annotations/article.html#candidates",
+        "annotations/article/candidates.html#candidates",
         {"span": span, "layer": shown_layer(request, span), "options": options, "query": query},
     )
 

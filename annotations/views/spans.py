@@ -61,7 +61,7 @@ def span_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["map"] = map_data(context["options"], linked)
         context["map_tiles"] = settings.NEWSDESK_MAP_TILES
     if request.htmx:
-        return render(request, "annotations/article.html#span-panel", context)
+        return render(request, "annotations/article/span_panel.html#span-panel", context)
     return render(request, "annotations/span.html", context)
 
 
