@@ -1,4 +1,5 @@
 # Two commands: `make run` (install, set up, serve) and `make test` (install, lint, test).
+# `make run` serves at once; the CRF tagger trains meanwhile in the background worker.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -22,19 +23,20 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-# Idempotent: running it again adds no places, articles or users.
+# Idempotent: running it again adds no places, articles or users. No training here: it
+# takes minutes, so the CRF trains in the background worker that `make run` starts.
 setup: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_gazetteer
 	$(BIN)/python manage.py load_actors
-	$(BIN)/python manage.py ingest fixtures/samples --corpus Samples
+	$(BIN)/python manage.py ingest fixtures/samples --corpus Samples --no-pretag
 	$(BIN)/python manage.py demo_users --corpus Samples
-	@echo "Training the CRF tagger on ANERcorp when it is beside the repository (once)…"
-	$(BIN)/python manage.py train_tagger --base --if-none
+	@echo "Pre-tagging the samples with what needs no training (actors, gazetteer, events)…"
+	$(BIN)/python manage.py pretag --corpus Samples --now
 	@echo "Queueing again the tasks a stopped worker left running (no worker runs yet)…"
 	$(BIN)/python manage.py recover_tasks --older-than 0
-	@echo "Pre-tagging the samples in the background worker (db_worker, queue nlp)…"
-	$(BIN)/python manage.py db_worker --queue-name nlp --batch --no-startup-delay --no-reload --verbosity 0
+	@echo "Queueing the CRF training on ANERcorp, when it is beside the repository (once)…"
+	$(BIN)/python manage.py train_tagger --base --if-none --queue
 
 run: setup
 	HOST=$(HOST) PORT=$(PORT) bash scripts/serve.sh

@@ -25,6 +25,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .events import snapshot
 from .models import (
@@ -53,6 +54,16 @@ EVENT_FIELDS: dict[str, tuple[str, ...]] = {
     "actor2": ("actor2",),
     "civilian_targeting": ("civilian_targeting",),
 }
+# How the page names them.
+FIELD_LABELS = {
+    "sub_event_type": gettext_lazy("event type"),
+    "event_date": gettext_lazy("date"),
+    "place": gettext_lazy("place"),
+    "fatalities": gettext_lazy("fatalities"),
+    "actor1": gettext_lazy("actor 1"),
+    "actor2": gettext_lazy("actor 2"),
+    "civilian_targeting": gettext_lazy("civilian targeting"),
+}
 # Which evidence field backs each event field (the evidence moves with the value).
 EVIDENCE_FOR = {
     "sub_event_type": "event_type",
@@ -68,6 +79,16 @@ class AdjudicationRefused(SpanRejected):
     """A decision named an unknown item or option, or the gold layer is not editable."""
 
 
+@dataclass(frozen=True)
+class Run:
+    """A piece of an option's label. The page isolates each one (<bdi>): a label, Arabic
+    words and a place name side by side would otherwise be reordered by the bidi
+    algorithm, in a different way in each interface direction."""
+
+    text: str
+    kind: str = "value"  # "value", "arabic" (words of the article), "arrow" or "sep"
+
+
 @dataclass
 class Option:
     choice: str  # the source layer's id, as in the form
@@ -75,6 +96,7 @@ class Option:
     spans: list[Span] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     value: str = ""
+    runs: list[Run] = field(default_factory=list)  # `value`, in pieces for the page
 
 
 @dataclass
@@ -87,6 +109,10 @@ class Item:
     options: list[Option]
     decided: str | None = None
     field: str = ""
+
+    @property
+    def field_label(self) -> str:
+        return str(FIELD_LABELS.get(self.field, self.field))
 
     @property
     def span_ids(self) -> list[int]:
@@ -187,6 +213,14 @@ def _event_label(event: Event, name: str) -> str:
     return str(value)
 
 
+def _field_text(event: Event, name: str) -> str:
+    """The field's value as the page shows it: yes and no in the reader's language."""
+    value = getattr(event, name)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return _event_label(event, name)
+
+
 def _same_events(groups: list[list[Event]]) -> bool:
     if any(len(g) != 1 for g in groups):
         return False
@@ -211,6 +245,29 @@ def _describe_events(events: list[Event]) -> str:
         f"{'' if e.fatalities is None else e.fatalities}"
         for e in events
     )
+
+
+def _span_runs(spans: list[Span], body: str) -> list[Run]:
+    runs: list[Run] = []
+    for span in sorted(spans, key=lambda s: s.start):
+        if runs:
+            runs.append(Run("·", "sep"))
+        runs += [Run(span.label), Run(body[span.start : span.end], "arabic")]
+        if span.place_id:
+            runs += [Run("", "arrow"), Run(str(span.place))]
+    return runs or [Run("—")]
+
+
+def _event_runs(events: list[Event]) -> list[Run]:
+    runs: list[Run] = []
+    for event in events:
+        if runs:
+            runs.append(Run("·", "sep"))
+        runs += [Run(event.sub_event_type), Run(str(event.event_date or "—"))]
+        runs.append(Run(str(event.place or "—")))
+        if event.fatalities is not None:
+            runs.append(Run(str(event.fatalities)))
+    return runs or [Run("—")]
 
 
 def unsaved_gold(article: Article) -> Layer:
@@ -302,6 +359,7 @@ def items(article: Article, gold: Layer, layers: list[Layer] | None = None) -> l
                             layer.annotator.username,
                             spans=group,
                             value=_describe_spans(group, body) or "—",
+                            runs=_span_runs(group, body),
                         )
                         for layer, group in zip(layers, groups, strict=True)
                     ],
@@ -324,6 +382,7 @@ def items(article: Article, gold: Layer, layers: list[Layer] | None = None) -> l
                             layer.annotator.username,
                             spans=[g[i]],
                             value=str(g[i].place) if g[i].place_id else "—",
+                            runs=[Run(str(g[i].place) if g[i].place_id else "—")],
                         )
                         for layer, g in zip(layers, groups, strict=True)
                     ],
@@ -349,6 +408,7 @@ def items(article: Article, gold: Layer, layers: list[Layer] | None = None) -> l
                         layer.annotator.username,
                         events=group,
                         value=_describe_events(group) or "—",
+                        runs=_event_runs(group),
                     )
                     for layer, group in zip(layers, groups, strict=True)
                 ],
@@ -373,6 +433,7 @@ def items(article: Article, gold: Layer, layers: list[Layer] | None = None) -> l
                                     layer.annotator.username,
                                     events=g,
                                     value=_event_label(g[0], name),
+                                    runs=[Run(_field_text(g[0], name))],
                                 )
                                 for layer, g in zip(layers, groups, strict=True)
                             ],

@@ -165,7 +165,8 @@ def _mark_open(
     colour = labels.index(inner.label) if inner.label in labels else len(labels)
     ids = " ".join(str(s.pk) for s in sorted(covering, key=lambda s: s.end - s.start))
     overlap = " overlap" if len(covering) > 1 else ""
-    linked = " linked" if inner.place_id else ""
+    # Auto and confirmed links are drawn apart: a confirmed link is a person's decision.
+    linked = f" linked link-{inner.link_status or 'auto'}" if inner.place_id else ""
     # Adjudication marks the spans annotators disagree on.
     linked += " disagree" if any(s.pk in flagged for s in covering) else ""
     return (

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import bisect
 import json
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -519,12 +520,62 @@ def snapshot(event: Event) -> dict:
     }
 
 
-def save_edit(event: Event, user: object, version: int) -> None:
-    """Save an event already changed by a validated form; the layer version guards it."""
+def save_edit(
+    event: Event, user: object, version: int, cited: Collection[int] = frozenset()
+) -> None:
+    """Save an event already changed by a validated form; the layer version guards it.
+
+    `cited` are the evidence ids cited while this form was open: they back the values the
+    form holds now, so the value rule (`_follow_values`) leaves them where they are."""
     with event.layer.writing(user, version) as write:
-        before = snapshot(Event.objects.get(pk=event.pk))
+        saved = Event.objects.get(pk=event.pk)
+        before = snapshot(saved)
         event.save()
+        _follow_values(event, cited_values(saved), cited_values(event), cited)
         write.record(Action.UPDATE, event.pk, before, snapshot(event), EVENT)
+
+
+# Evidence backs one value of its field. When a save changes that value, the words cited
+# for the old value no longer support the field: an actor's evidence moves with the actor
+# to the other actor field (a swap of actor 1 and actor 2 swaps their evidence), and any
+# other evidence of a changed field is dropped. Evidence cited while the form was open was
+# cited for the form's new value and stays. Notes evidence stays while there are notes.
+ACTOR_FIELDS = ("actor1", "actor2")
+
+
+def cited_values(event: Event) -> dict[str, object]:
+    """The value each evidence field backs (Evidence.FIELDS)."""
+    return {
+        "event_type": (event.event_type, event.sub_event_type),
+        "actor1": event.actor1_id,
+        "actor2": event.actor2_id,
+        "event_date": event.event_date,
+        "location": event.place_id,
+        "fatalities": event.fatalities,
+        "notes": bool(event.notes.strip()),
+    }
+
+
+def _follow_values(
+    event: Event, old: dict[str, object], new: dict[str, object], cited: Collection[int]
+) -> None:
+    stale = [e for e in event.evidence.exclude(pk__in=cited) if old[e.field] != new[e.field]]
+    kept = {(e.field, e.start, e.end) for e in event.evidence.all() if e not in stale}
+    for evidence in stale:
+        moved = _field_now_holding(old[evidence.field], evidence.field, new)
+        if moved and (moved, evidence.start, evidence.end) not in kept:
+            evidence.field = moved
+            evidence.save(update_fields=["field"])
+            kept.add((moved, evidence.start, evidence.end))
+        else:
+            evidence.delete()
+
+
+def _field_now_holding(value: object, field_name: str, new: dict[str, object]) -> str | None:
+    """The actor field that holds the actor an actor field held before, if any."""
+    if field_name not in ACTOR_FIELDS or value is None:
+        return None
+    return next((f for f in ACTOR_FIELDS if new[f] == value), None)
 
 
 def delete_event(event: Event, user: object, version: int) -> None:
@@ -549,12 +600,21 @@ def attach(event: Event, user: object, field_name: str, span: Span, version: int
     return evidence
 
 
+def detach(evidence: Evidence, user: object, version: int) -> None:
+    """Remove one piece of evidence from its event (an audited write like citing one)."""
+    event = evidence.event
+    with event.layer.writing(user, version) as write:
+        before = snapshot(event)
+        evidence.delete()
+        write.record(Action.UPDATE, event.pk, before, snapshot(event), EVENT)
+
+
 def events_with_evidence(layer: Layer) -> list[tuple[Event, str]]:
-    """The layer's events, each with the piece ids of its evidence as JSON (the page
-    highlights them)."""
+    """The layer's events, each with its evidence as JSON: one list of piece ids per cited
+    range (the page draws each range as one highlight)."""
     doc = document_for(layer.article.body)
     listed = layer.events.select_related("place", "actor1", "actor2").prefetch_related("evidence")
     return [
-        (e, json.dumps([p for ev in e.evidence.all() for p in doc.pieces_in(ev.start, ev.end)]))
+        (e, json.dumps([doc.pieces_in(ev.start, ev.end) for ev in e.evidence.all()]))
         for e in listed
     ]

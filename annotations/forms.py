@@ -11,18 +11,39 @@ from django.utils.translation import gettext_lazy as _
 from .acled import EVENT_TYPES, SUB_EVENT_TYPES
 from .models import Actor, Event, Place
 
+# ACLED's English event types are the data values and are shown as they are (the project has
+# no Arabic names for them); every label and hint around them is translated.
 SUB_TYPE_CHOICES = [(event, [(sub, sub) for sub in subs]) for event, subs in EVENT_TYPES.items()]
-PRECISION = [(1, "1"), (2, "2"), (3, "3")]
+TIME_PRECISION = [
+    ("", "—"),
+    (1, _("1 · the exact day")),
+    (2, _("2 · a week or weekend")),
+    (3, _("3 · a month")),
+]
+GEO_PRECISION = [
+    ("", "—"),
+    (1, _("1 · the named town itself")),
+    (2, _("2 · near a town, or part of a region")),
+    (3, _("3 · a larger region")),
+]
 
 
 class EventForm(forms.ModelForm):
     event_type = forms.ChoiceField(choices=[(t, t) for t in EVENT_TYPES], label=_("Event type"))
     sub_event_type = forms.ChoiceField(choices=SUB_TYPE_CHOICES, label=_("Sub-event type"))
     time_precision = forms.TypedChoiceField(
-        choices=PRECISION, coerce=int, required=False, empty_value=None
+        choices=TIME_PRECISION,
+        coerce=int,
+        required=False,
+        empty_value=None,
+        label=_("Time precision"),
     )
     geo_precision = forms.TypedChoiceField(
-        choices=PRECISION, coerce=int, required=False, empty_value=None
+        choices=GEO_PRECISION,
+        coerce=int,
+        required=False,
+        empty_value=None,
+        label=_("Geo precision"),
     )
 
     class Meta:
@@ -45,7 +66,30 @@ class EventForm(forms.ModelForm):
             "notes",
             "source",
         ]
-        widgets = {"event_date": forms.DateInput(attrs={"type": "date"})}
+        widgets = {
+            "event_date": forms.DateInput(attrs={"type": "date"}),
+            # Notes and sources are mostly Arabic: each line takes the direction of its text.
+            "notes": forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
+            "source": forms.TextInput(attrs={"dir": "auto"}),
+        }
+        labels = {
+            "event_date": _("Event date"),
+            "place": _("Place"),
+            "actor1": _("Actor 1"),
+            "assoc_actor_1": _("Associated actor 1"),
+            "actor2": _("Actor 2"),
+            "assoc_actor_2": _("Associated actor 2"),
+            "civilian_targeting": _("Civilians targeted"),
+            "fatalities": _("Fatalities"),
+            "fatalities_low": _("Fatalities, low estimate"),
+            "fatalities_high": _("Fatalities, high estimate"),
+            "notes": _("Notes"),
+            "source": _("Source"),
+        }
+        help_texts = {
+            "fatalities": _("Leave empty when the report does not say."),
+            "source": _("Who reported it, if not the article's source."),
+        }
 
     def __init__(self, *args, places=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)

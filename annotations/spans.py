@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from . import gazetteer
 from .events import copy_events
-from .models import Article, AuditEntry, Layer, Place, Span, SpanRejected
+from .models import Article, AuditEntry, Evidence, Layer, Place, Span, SpanRejected
 from .text import match_key
 
 Action = AuditEntry.Action
@@ -103,10 +103,71 @@ def relabel(span: Span, user: Any, label: str, version: int) -> Span:
 
 def delete(span: Span, user: Any, version: int) -> None:
     with span.layer.writing(user, version) as write:
-        before = span.snapshot()
+        before = {**span.snapshot(), **_restorable(span)}
         span_id = span.pk
         span.delete()
         write.record(Action.DELETE, span_id, before, None)
+
+
+def _restorable(span: Span) -> dict[str, Any]:
+    """What a deleted span's audit entry keeps beyond its snapshot, so an undo brings back
+    the same span: where it came from (correction statistics count on it) and its evidence."""
+    return {
+        "origin": span.origin,
+        "engine": span.engine,
+        "confidence": span.confidence,
+        "derived_from": span.derived_from_id,
+        "link_score": span.link_score,
+        "geo_precision": span.geo_precision,
+        "evidence": list(Evidence.objects.filter(span=span).values_list("pk", flat=True)),
+    }
+
+
+def restore(layer: Layer, user: Any, span_id: int, version: int) -> Span:
+    """Undo the latest deletion of a span of this layer: one write like any other (version
+    checked, audited), from what the deletion's audit entry kept."""
+    entry = (
+        layer.audit.filter(
+            object_type=AuditEntry.ObjectType.SPAN, object_id=span_id, action=Action.DELETE
+        )
+        .order_by("-pk")
+        .first()
+    )
+    if entry is None or not entry.before:
+        raise SpanRejected(_("There is no deleted span to restore."))
+    was = entry.before
+    validate(layer.article, was["start"], was["end"], was["label"])
+    with layer.writing(user, version) as write:
+        if layer.spans.filter(start=was["start"], end=was["end"], label=was["label"]).exists():
+            raise SpanRejected(_("This span is already there."))
+        place_id = _still_there(Place, was.get("place"))
+        span = Span.objects.create(
+            # The same id when it is free, so the history and the page name one span.
+            pk=None if Span.objects.filter(pk=span_id).exists() else span_id,
+            layer=layer,
+            start=was["start"],
+            end=was["end"],
+            label=was["label"],
+            origin=was.get("origin", Span.HUMAN),
+            engine=was.get("engine", ""),
+            confidence=was.get("confidence"),
+            derived_from_id=_still_there(Span, was.get("derived_from")),
+            place_id=place_id,
+            link_status=was.get("link_status", "") if place_id else "",
+            link_score=was.get("link_score"),
+            geo_precision=was.get("geo_precision"),
+        )
+        # The deletion left these evidence rows citing nothing; they cite the span again.
+        Evidence.objects.filter(
+            pk__in=was.get("evidence", []), event__layer=layer, span__isnull=True
+        ).update(span=span)
+        write.record(Action.CREATE, span.pk, None, {**span.snapshot(), "restored": entry.pk})
+    return span
+
+
+def _still_there(model: type[Place] | type[Span], pk: int | None) -> int | None:
+    """An id a deleted span pointed to, if that row still exists (places can be removed)."""
+    return pk if pk is not None and model.objects.filter(pk=pk).exists() else None
 
 
 def link(

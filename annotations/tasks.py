@@ -23,7 +23,7 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from . import ingest
-from .models import Article, ImportJob
+from .models import Article, ImportJob, TaggerModel
 from .taggers import pretag
 
 
@@ -147,12 +147,53 @@ def _zombie(pid: int) -> bool:
 
 
 @task(queue_name="nlp")
-def retrain_tagger(conll_paths: list[str], from_annotations: bool = True) -> dict:
-    """Train and activate a new CRF model, then re-pre-tag the articles nobody started."""
+def retrain_tagger(run_id: int) -> dict:
+    """Train the queued run's CRF, activate it, then re-pre-tag the articles nobody started.
+
+    Idempotent: a run that is done is not trained again, and a run queued again after its
+    worker was killed (recover_tasks) starts over, or only re-tags when its model is there.
+    """
     from . import learning
 
-    model = learning.train_model(conll_paths, from_annotations)
-    ids = list(learning.unstarted_articles().values_list("id", flat=True))
-    for article_id in ids:
-        pretag_article.enqueue(article_id)
-    return {"model": model.name, "metrics": model.metrics, "repretagged": len(ids)}
+    run = TaggerModel.objects.filter(pk=run_id).first()
+    if run is None or learning.phase(run) in (learning.DONE, learning.FAILED):
+        return {"run": run_id, "skipped": "no such run, or it has finished"}
+    sources = run.metrics.get("sources", {})
+    try:
+        if "train_seconds" not in run.metrics:  # set when its training finished
+            run = learning.train_model(
+                sources.get("conll", []), sources.get("from_annotations", False), run=run
+            )
+        retagged = learning.retag_unstarted(run)
+    except Exception as exc:
+        learning.fail(run, str(exc) or type(exc).__name__)
+        raise
+    except BaseException:
+        # The worker was made to stop at once (a second Ctrl-C): it will not finish this.
+        learning.fail(run, "the background worker was stopped before the training finished")
+        raise
+    return {"model": run.name, "metrics": run.metrics, "repretagged": retagged}
+
+
+def queue_training(
+    conll_paths: list[str], from_annotations: bool, *, if_none: bool = False
+) -> TaggerModel | None:
+    """Queue a training run (after the commit), unless one is queued or running already
+    or, with if_none, a CRF model is active; the new run, or None."""
+    from . import learning
+
+    if if_none and TaggerModel.objects.active():
+        return None
+    if learning.training_under_way() or training_task_pending():
+        return None
+    run = learning.new_run(conll_paths, from_annotations)
+    transaction.on_commit(lambda: retrain_tagger.enqueue(run.pk))
+    return run
+
+
+def training_task_pending() -> bool:
+    """Whether a training task waits in the database queue or runs: also a run whose worker
+    was killed long ago, once recover_tasks has queued it again."""
+    pending = [TaskResultStatus.READY, TaskResultStatus.RUNNING]
+    tasks = DBTaskResult.objects.filter(task_path=retrain_tagger.module_path, status__in=pending)
+    return tasks.exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -137,9 +138,17 @@ def browser():
 class ConsoleErrors(list):
     """A page's console errors and uncaught exceptions; a test that ends with any fails."""
 
+    # A refusal (409 stale, 422 invalid) is an answer the page shows, not an error of the page;
+    # Chromium still logs its status line.
+    REFUSED = re.compile(r"Failed to load resource: the server responded with a status of 4(09|22)")
+
     def watch(self, page) -> None:
-        page.on("console", lambda m: m.type == "error" and self.append(f"console: {m.text}"))
+        page.on("console", self.console)
         page.on("pageerror", lambda e: self.append(f"pageerror: {e}"))
+
+    def console(self, message) -> None:
+        if message.type == "error" and not self.REFUSED.match(message.text):
+            self.append(f"console: {message.text}")
 
 
 @pytest.fixture
@@ -148,6 +157,11 @@ def signed_in(browser, live_server):
 
     Every page it makes is watched; a console error or an uncaught exception in any of them
     fails the test at teardown."""
+    from django.urls import get_resolver
+
+    # Importing every view module takes seconds on a loaded machine: do it before the first
+    # page's timeout starts counting.
+    get_resolver().url_patterns
     contexts = []
     errors = ConsoleErrors()
 

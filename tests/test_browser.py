@@ -96,7 +96,8 @@ def test_it_relabels_a_clicked_span_and_shows_a_stale_write(page):
     page.keyboard.press("Shift+Digit3")  # ORG (plain digits pick a place on a location)
     page.locator("#doc mark[data-label=ORG]", has_text="حلب").wait_for()
     page.locator("#doc mark[data-label=LOC]", has_text="الرقة").click()
-    page.locator("#span-panel form.delete").wait_for()
+    # The panel stays open after a relabel: wait for the clicked span's own panel.
+    page.locator("#span-panel h2 q", has_text="الرقة").wait_for()
     # Another tab writes meanwhile; this page's version is stale and its delete is refused.
     Layer.objects.filter(kind="annotator").update(version=F("version") + 1)
     page.keyboard.press("Delete")

@@ -3,7 +3,7 @@
 from django.test import Client
 from django.urls import reverse
 
-from annotations import spans
+from annotations import spans, workflow
 from annotations.corrections import correction_stats
 from annotations.models import Layer, Span
 
@@ -30,6 +30,8 @@ def test_it_counts_each_outcome_per_label(article, alice):
     spans.add(layer, alice, 14, 18, "LOC", 3)
     spans.delete(by_start[19], alice, 4)
     spans.add(layer, alice, 30, 34, "MISC", 5)  # new
+    # Untouched machine spans count as accepted only once the layer is handed in.
+    workflow.submit(layer, alice)
     table = correction_stats(Layer.objects.annotators())
     assert table == {
         "LOC": {"accepted": 1, "relabelled": 0, "boundary_shifted": 1, "deleted": 0, "added": 0},
@@ -41,7 +43,7 @@ def test_it_counts_each_outcome_per_label(article, alice):
 
 def test_editors_see_the_page_and_csv_and_annotators_do_not(article, alice, editor):
     machine_with(article, (0, 4, "LOC"))
-    spans.annotator_layer(article, alice)
+    workflow.submit(spans.annotator_layer(article, alice), alice)
     client = Client()
     client.force_login(editor)
     page = client.get(reverse("corrections"), HTTP_ACCEPT_LANGUAGE="en")

@@ -559,11 +559,11 @@ def test_an_editor_downloads_a_bundle(editor, coded, corpus):
         (None, {"format": "jsonl"}, 404, "No corpus"),
         ("abc", {"format": "jsonl"}, 404, "No corpus"),
         ("999999", {"format": "jsonl"}, 404, "No corpus"),
-        ("own", {"format": "xml"}, 400, "Format: Select a valid choice"),
-        ("own", {"format": "jsonl", "since": "2024-13-01"}, 400, "Published from: Enter a valid"),
-        ("own", {"format": "jsonl", "since": "2024-05-01", "until": "2024-01-01"}, 400, "start"),
-        ("own", {"format": "jsonl", "state": "lost"}, 400, "Layer state: Select a valid"),
-        ("own", {"format": "jsonl", "annotator": "mallory"}, 400, "Annotator: Select a valid"),
+        ("own", {"format": "xml"}, 422, "Format: Select a valid choice"),
+        ("own", {"format": "jsonl", "since": "2024-13-01"}, 422, "Published from: Enter a valid"),
+        ("own", {"format": "jsonl", "since": "2024-05-01", "until": "2024-01-01"}, 422, "start"),
+        ("own", {"format": "jsonl", "state": "lost"}, 422, "Layer state: Select a valid"),
+        ("own", {"format": "jsonl", "annotator": "mallory"}, 422, "Annotator: Select a valid"),
     ],
 )
 def test_bad_parameters_are_refused_with_a_message(

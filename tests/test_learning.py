@@ -111,7 +111,7 @@ def test_editors_retrain_from_the_tagger_page(
     assert client.post(reverse("tagger_retrain")).status_code == 403
     editor.user_permissions.add(Permission.objects.get(codename="add_taggermodel"))
     page = client.get(reverse("tagger"), HTTP_ACCEPT_LANGUAGE="en")
-    assert page.status_code == 200 and "1 approved layers" in page.content.decode()
+    assert page.status_code == 200 and "on 1 approved layer plus" in page.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("tagger_retrain"))
     assert response.status_code == 302

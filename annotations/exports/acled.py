@@ -62,6 +62,9 @@ ACLED_COLUMNS = [
 EXTRA_COLUMNS = ["article_id", "layer", "evidence", "geonameid"]
 COLUMNS = ACLED_COLUMNS + EXTRA_COLUMNS
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The byte order mark, on request (the export form's Excel option): Excel reads a CSV
+# without it in the local code page, and the Arabic comes out garbled.
+EXCEL_BOM = "\ufeff"
 
 # ACLED's regions for the countries the gazetteer loads by default.
 REGIONS = {

@@ -6,6 +6,7 @@ memory; the web view writes it to a temporary file, then sends that file.
 
 from __future__ import annotations
 
+import itertools
 import tempfile
 import zipfile
 from collections.abc import Iterable
@@ -25,7 +26,8 @@ FILES = [
 ]
 
 
-def write(selection: Selection, target: IO[bytes]) -> datasheet.Stats:
+def write(selection: Selection, target: IO[bytes], excel: bool = False) -> datasheet.Stats:
+    """`excel` starts events.csv with the byte order mark Excel needs to read UTF-8."""
     stats = datasheet.Stats()
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
         _member(zf, "data.jsonl", _jsonl_counting(selection, stats))
@@ -39,7 +41,10 @@ def write(selection: Selection, target: IO[bytes]) -> datasheet.Stats:
             _member(zf, "data.conll", conll.write(selection, report))
             dropped.seek(0)
             _member(zf, "conll_dropped.txt", dropped)
-        _member(zf, "events.csv", acled.write(selection))
+        csv_pieces = acled.write(selection)
+        if excel:
+            csv_pieces = itertools.chain([acled.EXCEL_BOM], csv_pieces)
+        _member(zf, "events.csv", csv_pieces)
         _member(zf, "events.geojson", geojson.write(selection))
         sheet = datasheet.build(selection, stats, FILES)
         zf.writestr("datasheet.md", datasheet.as_markdown(sheet))

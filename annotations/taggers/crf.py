@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import tempfile
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from itertools import pairwise
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pycrfsuite
 
-from ..conll import entities
+from ..conll import entities, evaluate
 from ..text import Token, sentences
 from .base import EngineUnavailable, Suggestion
 from .features import (
@@ -77,33 +77,57 @@ def active_model_dir() -> Path | None:
 # --- Training ------------------------------------------------------------------------------
 
 
+# progress(phase, **numbers): called while training, for a progress display (see learning).
+Progress = Callable[..., None]
+
+
+def _no_progress(phase: str, **numbers: int) -> None:
+    pass
+
+
 def train(
     sentences: Sequence[Sentence],
     out_dir: str | Path,
     params: dict | None = None,
     settings: FeatureSettings | None = None,
+    progress: Progress = _no_progress,
 ) -> dict:
-    """Train on labelled sentences, write the model directory, return its metrics."""
+    """Train on labelled sentences, write the model directory, return its metrics.
+
+    `progress` hears of each crfsuite model started ("features": its features are being
+    built) and of each optimisation iteration ("training": iteration of iterations, counted
+    over every model this training fits).
+    """
     settings = settings or FeatureSettings()
     params = {**DEFAULT_PARAMS, **(params or {})}
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
+    counter = _IterationCounter(_planned_iterations(len(sentences), settings, params), progress)
     clusters = None
+    metrics: dict = {}
     if settings.clusters:
         clusters = word_clusters([[token for token, _ in s] for s in sentences])
         _write_json(out / CLUSTERS_FILE, clusters)
     if settings.stacking:
         first = replace(settings, stacking=False)
         first_params = {**params, "max_iterations": params[STAGE1_PARAM]}
-        labels = _out_of_fold_labels(sentences, first, first_params, clusters)
+        labels = _out_of_fold_labels(sentences, first, first_params, clusters, counter)
+        # Each sentence labelled by a first pass that never saw it: a cross-validated
+        # score that costs nothing more (the final, stacked model does a little better).
+        metrics["cv_first_pass"] = evaluate([[tag for _, tag in s] for s in sentences], labels)[
+            "micro"
+        ]
         _train_model(
-            training_items(sentences, first, clusters=clusters), out / STAGE1_FILE, first_params
+            training_items(sentences, first, clusters=clusters),
+            out / STAGE1_FILE,
+            first_params,
+            counter,
         )
         items = training_items(sentences, settings, labels, clusters)
     else:
         items = training_items(sentences, settings, clusters=clusters)
-    iterations = _train_model(items, out / MODEL_FILE, params)
+    iterations = _train_model(items, out / MODEL_FILE, params, counter)
     lexicon = Lexicon.build(sentences)
     _write_json(out / LEXICON_FILE, lexicon.to_dict())
     _write_json(out / SETTINGS_FILE, {"features": settings.to_dict(), "params": params})
@@ -112,18 +136,92 @@ def train(
         "tokens": sum(map(len, sentences)),
         "train_seconds": round(time.perf_counter() - started, 2),
         "iterations": iterations,
+        **metrics,
     }
     _write_json(out / METRICS_FILE, metrics)
     return metrics
 
 
-def _train_model(items: Iterable, path: Path, params: dict) -> int:
+def _planned_iterations(count: int, settings: FeatureSettings, params: dict) -> list[int]:
+    """The most iterations of each crfsuite model `train` fits, in order."""
+    if not settings.stacking:
+        return [params["max_iterations"]]
+    folds = len(_contiguous_parts(count, CROSS_FIT_PARTS))
+    return [params[STAGE1_PARAM]] * (folds + 1) + [params["max_iterations"]]
+
+
+class _IterationCounter:
+    """Counts optimisation iterations over the models of one training, for `progress`.
+
+    A model that converges early counts as all its planned iterations once it is done, so
+    the count never runs past the total."""
+
+    def __init__(self, planned: list[int], progress: Progress) -> None:
+        self.planned, self.progress = planned, progress
+        self.model = 0  # models finished
+        self.done = 0  # iterations of the finished models
+
+    def start_model(self) -> None:
+        self.progress(
+            "features",
+            model=self.model + 1,
+            models=len(self.planned),
+            iteration=self.done,
+            iterations=self.total,
+        )
+
+    def iteration(self, number: int) -> None:
+        self.progress(
+            "training",
+            iteration=min(self.done + number, self.total),
+            iterations=self.total,
+            model=self.model + 1,
+            models=len(self.planned),
+        )
+
+    def end_model(self) -> None:
+        self.done += self.planned[min(self.model, len(self.planned) - 1)]
+        self.model += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.planned)
+
+
+class _Trainer(pycrfsuite.Trainer):
+    """crfsuite's trainer, telling a counter of each iteration instead of printing its log."""
+
+    def __init__(self, algorithm: str, counter: _IterationCounter | None) -> None:
+        # verbose: crfsuite's log is parsed only then; the on_* methods below say what to do.
+        super().__init__(algorithm=algorithm, verbose=counter is not None)
+        self.counter = counter
+
+    def on_iteration(self, log: str, info: dict) -> None:
+        if self.counter is not None:
+            self.counter.iteration(info["num"])
+
+    def on_start(self, log: str) -> None: ...
+    def on_featgen_progress(self, log: str, percent: float) -> None: ...
+    def on_featgen_end(self, log: str) -> None: ...
+    def on_prepared(self, log: str) -> None: ...
+    def on_prepare_error(self, log: str) -> None: ...
+    def on_optimization_end(self, log: str) -> None: ...
+    def on_end(self, log: str) -> None: ...
+
+
+def _train_model(
+    items: Iterable, path: Path, params: dict, counter: _IterationCounter | None = None
+) -> int:
     """Train one crfsuite model on (xseq, yseq) items; the number of iterations run."""
-    trainer = pycrfsuite.Trainer(algorithm=params["algorithm"], verbose=False)
+    if counter is not None:
+        counter.start_model()
+    trainer = _Trainer(params["algorithm"], counter)
     trainer.set_params({k: v for k, v in params.items() if k not in ("algorithm", STAGE1_PARAM)})
     for xseq, yseq in items:
         trainer.append(xseq, yseq)
     trainer.train(str(path))
+    if counter is not None:
+        counter.end_model()
     return len(trainer.logparser.iterations)
 
 
@@ -132,6 +230,7 @@ def _out_of_fold_labels(
     settings: FeatureSettings,
     params: dict,
     clusters: dict[str, str] | None = None,
+    counter: _IterationCounter | None = None,
 ) -> list[list[str]]:
     """First-pass labels of every sentence from a model trained on the other parts."""
     labels: list[list[str]] = []
@@ -139,7 +238,7 @@ def _out_of_fold_labels(
         path = Path(tmp) / MODEL_FILE
         for start, end in _contiguous_parts(len(sentences), CROSS_FIT_PARTS):
             others = [*sentences[:start], *sentences[end:]]
-            _train_model(training_items(others, settings, clusters=clusters), path, params)
+            _train_model(training_items(others, settings, clusters=clusters), path, params, counter)
             tagger = pycrfsuite.Tagger()
             tagger.open(str(path))
             extractor = FeatureExtractor(settings, Lexicon.build(others), clusters=clusters)

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from ..corrections import OUTCOMES, correction_stats
+from ..corrections import OUTCOMES, table, tally, unreviewed
 from ..exports.acled import spreadsheet_cell
 from ..models import Layer
 from . import access
@@ -22,21 +22,23 @@ def corrections(request: HttpRequest) -> HttpResponse:
     raw = request.GET.get("corpus")
     chosen = access.get_edited_corpus_or_404(request.user, raw) if raw else None
     layers = Layer.objects.annotators().filter(article__corpus__in=[chosen] if chosen else corpora)
-    table = correction_stats(layers)
+    total = tally(layers)
+    counts_by_label = table(total)
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="corrections.csv"'
         writer = csv.writer(response)
         writer.writerow(["label", *OUTCOMES])
-        for label, counts in table.items():
+        for label, counts in counts_by_label.items():
             writer.writerow([spreadsheet_cell(label), *(counts[o] for o in OUTCOMES)])
         return response
-    rows = [(label, [counts[o] for o in OUTCOMES]) for label, counts in table.items()]
+    rows = [(label, [counts[o] for o in OUTCOMES]) for label, counts in counts_by_label.items()]
     context = {
         "rows": rows,
         "outcomes": OUTCOMES,
         "corpora": corpora,
         "chosen": chosen,
         "layers": layers.count(),
+        "unreviewed": unreviewed(total),
     }
     return render(request, "annotations/corrections.html", context)

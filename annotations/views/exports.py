@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import tempfile
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
@@ -22,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from ..exports import ANNOTATORS, GOLD, MEDIA, Selection, bundle, stream
+from ..exports.acled import EXCEL_BOM
 from ..models import Corpus, Layer, Membership
 from .access import parse_id
 
@@ -61,6 +64,17 @@ class ExportForm(forms.Form):
     since = forms.DateField(required=False, widget=DateInput, label=gettext_lazy("Published from"))
     until = forms.DateField(required=False, widget=DateInput, label=gettext_lazy("Published to"))
     format = forms.ChoiceField(choices=FORMAT_CHOICES, label=gettext_lazy("Format"))
+    # Excel takes a CSV without a byte order mark for the local code page and garbles the
+    # Arabic; with the mark it reads UTF-8. Other tools may show the mark: opt in.
+    excel = forms.BooleanField(
+        required=False,
+        label=gettext_lazy("For Excel (UTF-8 with BOM)"),
+        label_suffix="",  # the label follows the box
+        help_text=gettext_lazy(
+            "Starts the CSV file (also the one in the zip bundle) with a byte order mark, "
+            "so that Excel shows the Arabic text."
+        ),
+    )
 
     def __init__(self, *args: Any, corpora: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -76,7 +90,7 @@ class ExportForm(forms.Form):
         data = super().clean()
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
-            raise forms.ValidationError(_("The start date is after the end date."))
+            self.add_error("until", _("The start date is after the end date."))
         return data
 
     def selection(self) -> Selection:
@@ -113,8 +127,10 @@ def export_download(request: HttpRequest) -> HttpResponse:
         return _plain(_("No corpus you edit has this id."), 404)
     form = ExportForm(request.GET, corpora=corpora)
     if not form.is_valid():
-        return _plain(_errors(form), 400)
+        # The form again with what was wrong, as a page: the download link is a plain GET.
+        return render(request, "annotations/export.html", {"form": form}, status=422)
     selection, fmt = form.selection(), form.cleaned_data["format"]
+    excel = form.cleaned_data["excel"]
     content_type, extension = MEDIA[fmt]
     name = f"{slugify(selection.corpus.name, allow_unicode=True) or 'corpus'}-{selection.layers}"
     if fmt == "bundle":
@@ -122,24 +138,23 @@ def export_download(request: HttpRequest) -> HttpResponse:
         # (deleted when the response closes it), then send the file.
         target = tempfile.TemporaryFile()
         try:
-            bundle.write(selection, target)
+            bundle.write(selection, target, excel=excel)
         except BaseException:
             target.close()
             raise
         target.seek(0)
         return FileResponse(target, as_attachment=True, filename=f"{name}.zip")
-    response = StreamingHttpResponse(stream(selection, fmt), content_type=content_type)
+    pieces = stream(selection, fmt)
+    if excel and fmt == "acled":
+        pieces = with_bom(pieces)
+    response = StreamingHttpResponse(pieces, content_type=content_type)
     response["Content-Disposition"] = content_disposition_header(True, f"{name}.{extension}")
     return response
 
 
+def with_bom(pieces: Iterator[bytes]) -> Iterator[bytes]:
+    return itertools.chain([EXCEL_BOM.encode("utf-8")], pieces)
+
+
 def _plain(message: str, status: int) -> HttpResponse:
     return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
-
-
-def _errors(form: ExportForm) -> str:
-    lines = []
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        lines += [f"{label}: {error}" if label else str(error) for error in errors]
-    return "\n".join(lines) + "\n"

@@ -6,12 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import gazetteer, spans
+from .. import gazetteer, place_display, spans
 from ..models import Place
 from . import access, writes
-from .spans import shown_layer
+from .spans import panel_context, shown_layer
 
 PLACE_FIELDS = ("name_ar", "name_en", "country", "admin1", "latitude", "longitude")
 
@@ -27,8 +28,12 @@ def span_link(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except writes.REFUSALS as exc:
         return writes.refused(request, span.layer, exc)
-    message = _("Linked %(n)s mention(s) to %(place)s.") % {"n": len(linked), "place": place}
-    return writes.changed(request, span.layer, [s.start for s in linked], message)
+    message = ngettext(
+        "Linked %(n)s mention to %(place)s.", "Linked %(n)s mentions to %(place)s.", len(linked)
+    ) % {"n": len(linked), "place": place}
+    # The panel stays open on the span so the annotator sees the link confirmed.
+    panel = panel_context(request, span)
+    return writes.changed(request, span.layer, [s.start for s in linked], message, panel=panel)
 
 
 @login_required
@@ -38,10 +43,17 @@ def place_search(request: HttpRequest, pk: int) -> HttpResponse:
     context, linked = gazetteer.layer_context(span.layer, exclude=span)
     query = request.GET.get("q", "").replace("\x00", "")  # PostgreSQL text holds no NUL
     options = gazetteer.search(query, context, linked)
+    layer = shown_layer(request, span)
     return render(
         request,
         "annotations/article/candidates.html#candidates",
-        {"span": span, "layer": shown_layer(request, span), "options": options, "query": query},
+        {
+            "span": span,
+            "layer": layer,
+            "query": query,
+            "editable": not layer.locked,  # a submitted or approved layer lists, not links
+            **place_display.candidate_list(span, options),
+        },
     )
 
 
@@ -57,4 +69,5 @@ def place_create(request: HttpRequest, pk: int) -> HttpResponse:
     except writes.REFUSALS as exc:
         return writes.refused(request, span.layer, exc)
     message = _("Created and linked %(p)s.") % {"p": place}
-    return writes.changed(request, span.layer, [span.start], message)
+    panel = panel_context(request, span)
+    return writes.changed(request, span.layer, [span.start], message, panel=panel)

@@ -13,13 +13,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import assignment, spans, workflow
-from ..document import document_for
-from ..events import events_with_evidence
+from .. import assignment, history, spans, workflow
 from ..models import Article, Assignment, AuditEntry, Layer, Membership
 from . import access
 from .access import parse_id
-from .articles import layers_by_article, legend, page_context
+from .articles import layer_page, layers_by_article
 
 PAGE_SIZE = 100
 
@@ -140,26 +138,9 @@ def next_article(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def layer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One layer, read-only: what the editor reviews before approving or returning it."""
-    layer = access.get_layer_or_404(request.user, pk)
-    article = layer.article
-    is_editor = Article.objects.edited_by(request.user).filter(pk=article.pk).exists()
-    if layer.kind == Layer.GOLD and is_editor:
-        # The gold layer is edited on the ordinary annotation page (writes name the layer).
-        return render(request, "annotations/article.html", page_context(article, layer))
-    doc = document_for(article.body)
-    layer_spans = list(layer.spans.all())
-    labels = article.corpus.labels
-    context = {
-        "article": article,
-        "layer": layer,
-        "labels": labels,
-        "paragraphs": [(p, doc.render(p, layer_spans, labels)) for p in doc.paragraphs],
-        "legend": legend(layer, labels),
-        "events": events_with_evidence(layer),
-        "is_editor": is_editor,
-    }
-    return render(request, "annotations/layer.html", context)
+    """One layer: for an editor, the article page with this layer chosen (gold is edited
+    there); for an annotator, their own layer read-only."""
+    return layer_page(request, access.get_layer_or_404(request.user, pk))
 
 
 @login_required
@@ -198,21 +179,24 @@ def layer_review(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         if action == "approve" and layer.kind == Layer.GOLD:
             workflow.approve_gold(layer, request.user)
+            done = _("Gold approved: it is final and read-only until reopened.")
         elif action == "reopen" and layer.kind == Layer.GOLD:
             workflow.reopen_gold(layer, request.user)
+            done = _("Gold reopened: you can edit it again.")
         elif action == "approve":
             workflow.approve(layer, request.user)
+            done = _("Layer approved.")
         elif action == "return":
             workflow.request_changes(layer, request.user, request.POST.get("comment", ""))
+            done = _("Changes requested; the annotator can edit again.")
         else:
             return HttpResponse(_("Unknown action."), status=400)
     except workflow.TransitionRefused as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(
-            request, _("The layer is now %(state)s.") % {"state": layer.get_state_display()}
-        )
-    return redirect(_next_url(request, reverse("layer_detail", args=[layer.pk])))
+        messages.success(request, done)
+    shown = f"{layer.article.get_absolute_url()}?layer={layer.pk}"
+    return redirect(_next_url(request, shown))
 
 
 @login_required
@@ -222,4 +206,6 @@ def article_history(request: HttpRequest, pk: int) -> HttpResponse:
     article = access.get_edited_article_or_404(request.user, pk)
     entries = AuditEntry.objects.filter(article=article).select_related("user", "layer__annotator")
     page = Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "annotations/history.html", {"article": article, "page": page})
+    rows = history.describe(page.object_list, article)
+    context = {"article": article, "page": page, "rows": rows}
+    return render(request, "annotations/history.html", context)

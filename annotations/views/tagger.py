@@ -11,11 +11,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseStopPolling
 
+from .. import learning
 from ..learning import approved_layers, unstarted_articles
 from ..models import TaggerModel
 from ..taggers import configured_engines
-from ..tasks import retrain_tagger
+from ..tasks import queue_training
 from . import access
 
 RETRAIN_PERMISSION = "annotations.add_taggermodel"
@@ -25,8 +27,16 @@ RETRAIN_PERMISSION = "annotations.add_taggermodel"
 @require_GET
 def tagger(request: HttpRequest) -> HttpResponse:
     access.edited_corpora_or_404(request.user)
+    training = learning.run_status(learning.latest_run())
+    if request.htmx:
+        # The training panel polls this page; once the run has finished, 286 stops it.
+        response = render(request, "annotations/tagger.html#training", {"training": training})
+        if not training["polling"]:
+            response.status_code = HttpResponseStopPolling.status_code
+        return response
     context = {
-        "models": TaggerModel.objects.all()[:20],
+        "training": training,
+        "models": [(m, learning.phase(m)) for m in TaggerModel.objects.all()[:20]],
         "active": TaggerModel.objects.active(),
         "engines": [(e.name, e.version) for e in configured_engines()],
         "approved": approved_layers().count(),
@@ -45,9 +55,13 @@ def retrain(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm(RETRAIN_PERMISSION):
         raise PermissionDenied
     paths = [str(p) for p in settings.NEWSDESK_BASE_CONLL]
-    transaction.on_commit(lambda: retrain_tagger.enqueue(paths, True))
-    messages.success(
-        request,
-        _("Retraining started in the background; unstarted articles are re-tagged after it."),
-    )
+    with transaction.atomic():
+        queued = queue_training(paths, from_annotations=True)
+    if queued is None:
+        messages.info(request, _("A training run is already queued or running; it goes first."))
+    else:
+        messages.success(
+            request,
+            _("Retraining queued in the background; unstarted articles are re-tagged after it."),
+        )
     return redirect("tagger")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -63,16 +64,31 @@ def refused(request: HttpRequest, layer: Layer, exc: Exception) -> HttpResponse:
     return render(request, "annotations/changes.html", context, status=status)
 
 
-def changed(request: HttpRequest, layer: Layer, offsets: list[int], message: str) -> HttpResponse:
-    """Only the paragraphs at `offsets`, the legend, the new version and the message."""
+def changed(
+    request: HttpRequest,
+    layer: Layer,
+    offsets: list[int],
+    message: str,
+    panel: dict | None = None,
+    undo: int | None = None,
+) -> HttpResponse:
+    """Only the paragraphs at `offsets`, the legend, the new version and the message.
+
+    The span panel is emptied unless `panel` (views.spans.panel_context) keeps it open on
+    the span written to; `undo` is the id of a span just deleted, which the message then
+    offers to restore."""
     article = layer.article
     if not request.htmx:
         messages.success(request, message)
         return redirect(article.get_absolute_url())
     doc = document_for(article.body)
-    layer_spans = list(layer.spans.all())
     labels = article.corpus.labels
     touched = {doc.paragraph_of(o).index: doc.paragraph_of(o) for o in offsets}
+    # Only the spans of the touched paragraphs: a long article's other spans are not read.
+    around = Q()
+    for paragraph in touched.values():
+        around |= Q(start__lt=paragraph.end, end__gt=paragraph.start)
+    layer_spans = list(layer.spans.filter(around))
     context = {
         "article": article,
         "layer": layer,
@@ -81,5 +97,7 @@ def changed(request: HttpRequest, layer: Layer, offsets: list[int], message: str
         "legend": legend(layer, labels),
         "message": message,
         "level": "success",
+        "undo": undo,
+        **(panel or {"span": None}),
     }
     return render(request, "annotations/changes.html", context)

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from annotations import learning
 from annotations.models import TaggerModel
-from annotations.tasks import pretag_article
+from annotations.tasks import pretag_article, queue_training
 
 
 class Command(BaseCommand):
@@ -27,9 +27,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--repretag", action="store_true", help="queue re-pre-tagging of unstarted articles"
         )
+        parser.add_argument(
+            "--queue",
+            action="store_true",
+            help="train in the background worker (queue nlp) instead of now; the worker then "
+            "re-tags the unstarted articles. Nothing is queued while a run is queued or running",
+        )
 
     def handle(
-        self, *args, conll, base, if_none, from_annotations, name, no_activate, repretag, **options
+        self,
+        *args,
+        conll,
+        base,
+        if_none,
+        from_annotations,
+        name,
+        no_activate,
+        repretag,
+        queue,
+        **options,
     ):
         if if_none and TaggerModel.objects.active():
             self.stdout.write(
@@ -44,6 +60,9 @@ class Command(BaseCommand):
         for path in conll:
             if not path.is_file():
                 raise CommandError(f"{path}: no such file")
+        if queue:
+            self._queue([str(p) for p in conll], from_annotations, if_none)
+            return
         try:
             model = learning.train_model(conll, from_annotations, name, activate=not no_activate)
         except ValueError as exc:
@@ -59,3 +78,17 @@ class Command(BaseCommand):
             for article_id in ids:
                 pretag_article.enqueue(article_id)
             self.stdout.write(f"{len(ids)} unstarted articles queued for pre-tagging")
+
+    def _queue(self, conll: list[str], from_annotations: bool, if_none: bool) -> None:
+        run = queue_training(conll, from_annotations, if_none=if_none)
+        if run is None:
+            active = TaggerModel.objects.active()
+            why = (
+                f"a CRF model is active ({active})" if if_none and active else "a run is under way"
+            )
+            self.stdout.write(f"{why}; nothing queued")
+            return
+        self.stdout.write(
+            f"training run {run.name} queued for the background worker (queue nlp); "
+            "the tagger page shows its progress"
+        )

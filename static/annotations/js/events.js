@@ -4,31 +4,53 @@
   "use strict";
   const doc = document.getElementById("doc");
   if (!doc) return;
+  const canHighlight = typeof Highlight === "function" && window.CSS && CSS.highlights;
 
-  function light(list, on, cls) {
-    for (const id of JSON.parse(list || "[]")) {
-      const piece = doc.querySelector(`[data-t="${id}"]`);
-      if (piece) piece.classList.toggle(cls, on);
-    }
+  // One Range per cited range, from the start of its first word piece to the end of its
+  // last: the CSS Custom Highlight API then draws one continuous mark over the words and
+  // the spaces between them (no element per piece, no class to toggle, nothing re-laid out).
+  function rangeOver(ids) {
+    const first = ids.length && doc.querySelector(`[data-t="${ids[0]}"]`);
+    const last = ids.length && doc.querySelector(`[data-t="${ids[ids.length - 1]}"]`);
+    if (!first || !last) return null;
+    const range = new Range();
+    range.setStartBefore(first);
+    range.setEndAfter(last);
+    return range;
   }
 
+  // data-evidence holds piece ids: one list per evidence item in the events list, the
+  // item's own list in the open panel.
+  function rangesOf(element) {
+    const ids = JSON.parse(element.dataset.evidence || "[]");
+    const items = Array.isArray(ids[0]) ? ids : [ids];
+    return items.map(rangeOver).filter(Boolean);
+  }
+
+  function highlight(name, ranges) {
+    if (canHighlight) CSS.highlights.set(name, new Highlight(...ranges));
+  }
+
+  // The open event's evidence; after every swap, since a swapped paragraph has new pieces.
   function showPanelEvidence() {
-    doc.querySelectorAll(".ev-mark").forEach((el) => el.classList.remove("ev-mark"));
-    document.querySelectorAll("#event-panel [data-evidence]").forEach((li) => light(li.dataset.evidence, true, "ev-mark"));
+    const items = document.querySelectorAll("#event-evidence [data-evidence]");
+    highlight("evidence", [...items].flatMap(rangesOf));
   }
 
+  const hoverable = "#events [data-evidence], #event-evidence [data-evidence]";
   document.body.addEventListener("mouseover", (event) => {
-    const item = event.target.closest("#events [data-evidence]");
-    if (item) light(item.dataset.evidence, true, "evidence-hover");
+    const item = event.target.closest(hoverable);
+    if (item) highlight("evidence-hover", rangesOf(item));
   });
   document.body.addEventListener("mouseout", (event) => {
-    const item = event.target.closest("#events [data-evidence]");
-    if (item) light(item.dataset.evidence, false, "evidence-hover");
+    const item = event.target.closest(hoverable);
+    if (item && !item.contains(event.relatedTarget) && canHighlight) CSS.highlights.delete("evidence-hover");
   });
   document.body.addEventListener("htmx:afterSettle", showPanelEvidence);
 
-  // A click on a span while an evidence field is chosen cites the span (capture phase,
-  // before the span panel would open).
+  // A click on a span while an evidence field is chosen cites it (capture phase, before the
+  // span panel would open). htmx sends the form's fields along; the answer swaps only the
+  // evidence list, so edits not saved yet stay in the form.
   doc.addEventListener(
     "click",
     (event) => {
