@@ -29,10 +29,9 @@ setup: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_gazetteer
 	$(BIN)/python manage.py load_actors
-	$(BIN)/python manage.py ingest fixtures/samples --corpus Samples --no-pretag
+	@echo "Importing the samples; their pre-tagging is queued for the background worker…"
+	$(BIN)/python manage.py ingest fixtures/samples --corpus Samples
 	$(BIN)/python manage.py demo_users --corpus Samples
-	@echo "Pre-tagging the samples with what needs no training (actors, gazetteer, events)…"
-	$(BIN)/python manage.py pretag --corpus Samples --now
 	@echo "Queueing again the tasks a stopped worker left running (no worker runs yet)…"
 	$(BIN)/python manage.py recover_tasks --older-than 0
 	@echo "Queueing the CRF training on ANERcorp, when it is beside the repository (once)…"

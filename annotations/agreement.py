@@ -45,8 +45,6 @@ from typing import Any, NamedTuple
 import krippendorff
 import numpy as np
 from django.db.models import Count, QuerySet
-from scipy.optimize import linear_sum_assignment
-from sklearn.metrics import cohen_kappa_score
 
 from .models import Article, Event, Evidence, Layer, Span
 from .text import TOKENIZER_VERSION, token_bounds, unpack_bounds
@@ -222,6 +220,10 @@ def _max_matching(a: Sequence[SpanRecord], b: Sequence[SpanRecord]) -> list[tupl
     weights = np.zeros((len(a), len(b)))
     for (i, j), shared in candidates.items():
         weights[i, j] = 1 + shared / characters
+    # Imported here: scipy and scikit-learn take seconds to load, which every manage.py call
+    # (the system checks import all views) would otherwise pay.
+    from scipy.optimize import linear_sum_assignment
+
     chosen = zip(*linear_sum_assignment(weights, maximize=True), strict=True)
     return [(int(i), int(j)) for i, j in chosen if weights[i, j] > 0]
 
@@ -360,6 +362,8 @@ def kappa(confusion: Counter[tuple[str, str]]) -> float | None:
     None when both annotators used one and the same label throughout (kappa is 0/0)."""
     if len({label for pair in confusion for label in pair}) < 2:
         return None
+    from sklearn.metrics import cohen_kappa_score  # slow to import, so only when used
+
     pairs = list(confusion)
     value = float(
         cohen_kappa_score(

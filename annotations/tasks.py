@@ -92,6 +92,7 @@ def _upload_report(report: ingest.Report) -> dict:
     }
     result = report.as_dict()
     result["files"] = {shown[k]: v for k, v in report.files.items()}
+    result["article_ids"] = report.article_ids  # the import page lists and links them
     for r in result["rejected"]:
         r["file"] = shown[r["file"]]
     return result

@@ -161,7 +161,7 @@ def signed_in(browser, live_server):
 
     # Importing every view module takes seconds on a loaded machine: do it before the first
     # page's timeout starts counting.
-    get_resolver().url_patterns
+    assert get_resolver().url_patterns
     contexts = []
     errors = ConsoleErrors()
 

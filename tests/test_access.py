@@ -18,6 +18,7 @@ from annotations import adjudication, urls, workflow
 from annotations.models import (
     AuditEntry,
     Event,
+    Evidence,
     ImportJob,
     Layer,
     Place,
@@ -46,6 +47,7 @@ def world(corpus, article, alice, bob, editor, stranger, places):
     )
     own = annotator_layer(article, alice)
     event = Event.objects.create(layer=own, event_type="Battles", sub_event_type="Armed clash")
+    evidence = Evidence.objects.create(event=event, field="notes", start=start, end=start + 5)
     return SimpleNamespace(
         corpus=corpus,
         article=article,
@@ -54,6 +56,7 @@ def world(corpus, article, alice, bob, editor, stranger, places):
         own=own,
         span=own.spans.get(),
         event=event,
+        evidence=evidence,
         gold=adjudication.gold_layer(article, editor),
         job=ImportJob.objects.create(corpus=corpus, user=editor, directory="unused"),
         cast={A: alice, T: bob, E: editor, S: stranger},
@@ -84,9 +87,12 @@ MATRIX = {
     "export_download": (["GET"], lambda w: ([], f"?corpus={w.corpus.pk}&format=jsonl"), {E}),
     "span_create": (["POST"], lambda w: ([w.article.pk], ""), {A, T}),
     "event_create": (["POST"], lambda w: ([w.article.pk], ""), {A, T}),
-    "event_edit": (["GET", "POST"], lambda w: ([w.event.pk], ""), {A}),
+    # Editors open any layer's events read-only; only the layer's annotator saves them.
+    "event_edit": (["GET", "POST"], lambda w: ([w.event.pk], ""), {"GET": {A, E}, "POST": {A}}),
     "event_delete": (["POST"], lambda w: ([w.event.pk], ""), {A}),
     "evidence_add": (["POST"], lambda w: ([w.event.pk], ""), {A}),
+    "evidence_delete": (["POST"], lambda w: ([w.event.pk, w.evidence.pk], ""), {A}),
+    "layer_span": (["GET"], lambda w: ([w.own.pk, w.span.pk], ""), {A, E}),
     "span_detail": (["GET"], lambda w: ([w.span.pk], ""), {A}),
     "span_update": (["POST"], lambda w: ([w.span.pk], ""), {A}),
     "span_delete": (["POST"], lambda w: ([w.span.pk], ""), {A}),
@@ -131,7 +137,7 @@ def test_the_permission_matrix(world, name):
                     assert status in (200, 302), seen
                 elif role == "anonymous":
                     assert status == 302 and "/accounts/login/" in response["Location"], seen
-                elif role in allowed:
+                elif role in (allowed[method] if isinstance(allowed, dict) else allowed):
                     assert status not in (403, 404), seen
                 else:
                     assert status in (403, 404), seen

@@ -253,7 +253,8 @@
     }
     const hasSelection = startInput.value && endInput.value;
     const digit = /^Digit([1-9])$/.exec(event.code);
-    if (digit && hasSelection) {
+    // A read-only page keeps the label form hidden: digits label nothing there.
+    if (digit && hasSelection && !form.hidden) {
       const button = form.querySelectorAll("button[name=label]")[Number(digit[1]) - 1];
       if (button) {
         event.preventDefault();

@@ -83,7 +83,8 @@
   document.addEventListener("keydown", (event) => {
     if (event.target.closest("input, textarea, select") || event.ctrlKey || event.metaKey || event.altKey) return;
     const button = document.getElementById("event-from-selection");
-    if (event.code === "KeyE" && button && document.getElementById("sel-start").value) {
+    // A read-only page keeps the label form hidden: E codes nothing there.
+    if (event.code === "KeyE" && button && !button.closest("[hidden]") && document.getElementById("sel-start").value) {
       event.preventDefault();
       htmx.process(button.form);
       button.click();
