@@ -47,6 +47,13 @@
     if (item && !item.contains(event.relatedTarget) && canHighlight) CSS.highlights.delete("evidence-hover");
   });
   document.body.addEventListener("htmx:afterSettle", showPanelEvidence);
+  // An event just opened may sit below a long list in the side column: bring it into view.
+  document.body.addEventListener("htmx:oobAfterSwap", (event) => {
+    const panel = event.detail.target;
+    if (panel.id === "event-panel" && panel.querySelector("form.event-form")) {
+      panel.scrollIntoView({ block: "nearest" });
+    }
+  });
 
   // A click on a span while an evidence field is chosen cites it (capture phase, before the
   // span panel would open). htmx sends the form's fields along; the answer swaps only the
