@@ -282,6 +282,8 @@ def editor_pages(shot: Shooter) -> None:
     page = shot.page("editor")
     shot.visit(page, "/review/")
     shot.shoot(page, "review", "review: articles, annotators, states")
+    shot.visit(page, f"/articles/{site.adjudicated}/")
+    shot.shoot(page, "article-editor", "an editor's article page: layer switcher, read-only layers")
     shot.visit(page, f"/articles/{site.adjudicated}/adjudicate/")
     shot.shoot(page, "adjudicate", "adjudication of two annotators' layers")
     shot.visit(page, "/agreement/")
