@@ -250,9 +250,9 @@ def test_a_submitted_layer_shows_no_editing_controls_in_the_span_panel(signed_in
 def test_the_open_span_is_marked_in_the_text(signed_in, corpus, places):
     page = open_article(signed_in, corpus)
     open_panel(page, "حلب")
-    assert mark(page, "حلب").evaluate("m => m.classList.contains('open')")
+    page.locator("#doc mark.open", has_text="حلب").wait_for()
     open_panel(page, "الرقة")
-    assert mark(page, "الرقة").evaluate("m => m.classList.contains('open')")
+    page.locator("#doc mark.open", has_text="الرقة").wait_for()
     assert page.locator("#doc mark.open").count() == 1
     page.keyboard.press("Delete")
     page.locator("#messages button", has_text="Undo").wait_for()

@@ -310,5 +310,7 @@
       }
     }
   });
+  // At the swap, not only after htmx's settle delay: the outline appears with the panel.
+  document.body.addEventListener("htmx:afterSwap", markOpen);
   document.body.addEventListener("htmx:afterSettle", markOpen);
 })();
