@@ -148,6 +148,8 @@ class Article(models.Model):
     # never changes, and agreement over thousands of articles must not re-tokenize them.
     tokens = models.BinaryField(null=True, blank=True, editable=False)
     tokens_version = models.PositiveSmallIntegerField(default=0, editable=False)
+    # Title and body as search.search_key words (normalised, proclitics cut), for search.
+    search_key = models.TextField(blank=True, default="", editable=False)
     created = models.DateTimeField(auto_now_add=True)
 
     objects = ArticleQuerySet.as_manager()
@@ -175,6 +177,12 @@ class Article(models.Model):
             self.tokens_version = TOKENIZER_VERSION
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "tokens", "tokens_version"}
+        if kwargs.get("update_fields") is None or "title" in kwargs["update_fields"]:
+            from .search import search_key
+
+            self.search_key = search_key(self.title, self.body)
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "search_key"}
         super().save(*args, **kwargs)
         self._stored_body = self.body
 
@@ -804,3 +812,65 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field}[{self.start}:{self.end}]"
+
+
+class Incident(models.Model):
+    """One real-world event told by several reports: events of different articles linked by an
+    editor. Its fields are reconciled from theirs (incidents.reconcile); `overrides` holds an
+    editor's choice for a field ({"fatalities": 4, ...}), which wins over the rule."""
+
+    corpus = models.ForeignKey(Corpus, on_delete=models.CASCADE, related_name="incidents")
+    events = models.ManyToManyField(Event, through="IncidentEvent", related_name="incidents")
+    overrides = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"incident {self.pk}"
+
+
+class IncidentEvent(models.Model):
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="members")
+    # One incident per event: an event tells of one real-world event.
+    event = models.OneToOneField(Event, on_delete=models.CASCADE, related_name="incident_member")
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    added = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}:{self.event_id}"
+
+
+class IncidentCandidate(models.Model):
+    """A suggested match between two events of different articles, with its score's parts,
+    waiting for (or carrying) an editor's decision. The pair is stored once, smaller id first."""
+
+    PENDING = "pending"
+    LINKED = "linked"
+    REJECTED = "rejected"
+    DECISIONS = [(PENDING, _("pending")), (LINKED, _("linked")), (REJECTED, _("rejected"))]
+
+    event_a = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    event_b = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    parts = models.JSONField(default=dict)
+    decision = models.CharField(max_length=10, choices=DECISIONS, default=PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-score", "id"]
+        indexes = [models.Index(fields=["decision", "-score"], name="incident_cand_queue")]
+        constraints = [
+            models.UniqueConstraint(fields=["event_a", "event_b"], name="incident_cand_pair"),
+            models.CheckConstraint(
+                condition=Q(event_a__lt=F("event_b")), name="incident_cand_a_before_b"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_a_id}~{self.event_b_id} {self.score:.2f} {self.decision}"

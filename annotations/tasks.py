@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 from django_tasks.base import TaskResultStatus
@@ -198,3 +199,32 @@ def training_task_pending() -> bool:
     pending = [TaskResultStatus.READY, TaskResultStatus.RUNNING]
     tasks = DBTaskResult.objects.filter(task_path=retrain_tagger.module_path, status__in=pending)
     return tasks.exists()
+
+
+@task()
+def find_incident_candidates(event_id: int) -> dict:
+    """Store the event's suggested matches (incidents.candidates_for). Idempotent: pending
+    suggestions are brought up to date (and dropped when no longer found); a pair an
+    editor decided keeps its decision."""
+    from .incidents import candidate_pairs
+    from .models import Event, IncidentCandidate
+
+    event = Event.objects.select_related("layer__article").filter(pk=event_id).first()
+    if event is None:
+        return {"event": event_id, "skipped": "event no longer exists"}
+    pairs = candidate_pairs(event)
+    with transaction.atomic():
+        for a, b, found in pairs:
+            IncidentCandidate.objects.update_or_create(
+                event_a_id=a,
+                event_b_id=b,
+                defaults={"score": found.score, "parts": found.parts},
+            )
+        kept = [(a, b) for a, b, _ in pairs]
+        stale = IncidentCandidate.objects.filter(
+            Q(event_a_id=event_id) | Q(event_b_id=event_id), decision=IncidentCandidate.PENDING
+        )
+        for candidate in stale:
+            if (candidate.event_a_id, candidate.event_b_id) not in kept:
+                candidate.delete()
+    return {"event": event_id, "candidates": len(pairs)}

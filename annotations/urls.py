@@ -11,6 +11,7 @@ from .views import (
     imports,
     places,
     review,
+    search,
     spans,
     tagger,
 )
@@ -35,6 +36,7 @@ urlpatterns = [
     path("layers/<int:pk>/submit/", review.layer_submit, name="layer_submit"),
     path("layers/<int:pk>/review/", review.layer_review, name="layer_review"),
     path("review/", review.review, name="review"),
+    path("search/", search.search, name="search"),
     path("corpora/<int:pk>/auto-assign/", review.auto_assign, name="auto_assign"),
     path("corpora/<int:pk>/settings/", review.corpus_settings, name="corpus_settings"),
     path("agreement/", agreement.agreement_page, name="agreement"),

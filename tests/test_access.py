@@ -79,6 +79,7 @@ MATRIX = {
     "layer_submit": (["POST"], lambda w: ([w.own.pk], ""), {A}),
     "layer_review": (["POST"], lambda w: ([w.own.pk], ""), {E}),
     "review": (["GET"], lambda w: ([], ""), {E}),
+    "search": (["GET"], lambda w: ([], "?q=الرقة"), {A, T, E, S}),
     "auto_assign": (["POST"], lambda w: ([w.corpus.pk], ""), {E}),
     "corpus_settings": (["POST"], lambda w: ([w.corpus.pk], ""), {E}),
     "agreement": (["GET"], lambda w: ([], ""), {E}),
