@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -118,6 +120,18 @@ def machine_layer(article: Article) -> Layer:
 
 
 CHROMIUM = "/usr/bin/chromium"
+
+# Every browser test: Chromium against the live server, with committed data.
+BROWSER_MARKS = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        not shutil.which(CHROMIUM), reason="needs /usr/bin/chromium (make test installs it)"
+    ),
+]
+# Playwright's sync API runs an event loop in the test's thread; the ORM calls in the browser
+# tests are safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,6 @@
 Playwright drives Debian's Chromium (/usr/bin/chromium) headless against the live server.
 """
 
-import os
-import shutil
 import time
 
 import pytest
@@ -13,17 +11,9 @@ from django.db.models import F
 from annotations.models import Article, Event, Layer, Span
 from annotations.taggers import pretag
 
-from .conftest import BODY, CHROMIUM, make_user
+from .conftest import BODY, BROWSER_MARKS, make_user
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not shutil.which(CHROMIUM), reason="needs /usr/bin/chromium (make test installs it)"
-    ),
-]
-# Playwright's sync API runs an event loop in this thread; the ORM calls in these tests are safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+pytestmark = BROWSER_MARKS
 
 
 @pytest.fixture

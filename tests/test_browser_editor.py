@@ -2,9 +2,6 @@
 spans and events of others' layers read-only, the import page following the pre-tagging,
 arrows that point the way the interface reads, and no failed request for an icon."""
 
-import os
-import shutil
-
 import pytest
 
 # Imported now, not by the live server's first request: the URL configuration loads
@@ -13,18 +10,10 @@ import annotations.urls  # noqa: F401
 from annotations.models import Article, Event, Evidence, ImportJob, Layer, Span
 from annotations.taggers import pretag
 
-from .conftest import CHROMIUM, make_user
+from .conftest import BROWSER_MARKS, make_user
 from .test_browser import wait_until
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not shutil.which(CHROMIUM), reason="needs /usr/bin/chromium (make test installs it)"
-    ),
-]
-# Playwright's sync API runs an event loop in this thread; the ORM calls in these tests are safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+pytestmark = BROWSER_MARKS
 
 
 def add_span(layer: Layer, word: str, label: str, place=None) -> Span:

@@ -1,9 +1,7 @@
 """The event panel in a browser: citing evidence keeps unsaved edits, evidence drawn as one
 highlight per cited range, removing evidence, and the form in the Arabic interface."""
 
-import os
 import re
-import shutil
 from datetime import date
 from urllib.request import urlopen
 
@@ -12,17 +10,10 @@ import pytest
 from annotations.models import Actor, Article, Event, Layer
 from annotations.taggers import pretag
 
-from .conftest import BODY, CHROMIUM, make_user
+from .conftest import BODY, BROWSER_MARKS, make_user
 from .test_browser import drag_across, wait_until
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not shutil.which(CHROMIUM), reason="needs /usr/bin/chromium (make test installs it)"
-    ),
-]
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+pytestmark = BROWSER_MARKS
 
 PANEL = "#event-panel form.event-form"
 EVIDENCE = "#event-panel fieldset.evidence"

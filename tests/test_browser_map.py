@@ -5,9 +5,6 @@ panels as a reader does and fail on any console error (the `signed_in` fixture).
 candidate list is checked through the search view, which renders it alone.
 """
 
-import os
-import shutil
-
 import pytest
 from django.test import Client
 from django.urls import get_resolver, reverse
@@ -18,16 +15,8 @@ from annotations.spans import annotator_layer
 from annotations.taggers import pretag
 from annotations.text import match_key
 
-from .conftest import BODY, CHROMIUM, add_place, make_user
+from .conftest import BODY, BROWSER_MARKS, add_place, make_user
 from .test_browser import wait_until
-
-BROWSER_MARKS = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not shutil.which(CHROMIUM), reason="needs /usr/bin/chromium (make test installs it)"
-    ),
-]
 
 
 def in_browser(test):
@@ -36,9 +25,6 @@ def in_browser(test):
         test = mark(test)
     return test
 
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls in these tests are safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 HX = {"HTTP_HX_REQUEST": "true"}
 WHERE = {"raqqa": (35.95, 39.01), "maskanah": (36.0, 38.0), "aleppo": (36.2, 37.16)}

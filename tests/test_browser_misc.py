@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -16,18 +15,10 @@ import pytest
 from annotations import spans
 from annotations.models import Article, Layer, Membership
 
-from .conftest import BODY, CHROMIUM, make_user
+from .conftest import BODY, BROWSER_MARKS, make_user
 from .test_adjudication import add_event, add_span
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not shutil.which(CHROMIUM), reason="needs /usr/bin/chromium (make test installs it)"
-    ),
-]
-# Playwright's sync API runs an event loop in this thread; the ORM calls in these tests are safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+pytestmark = BROWSER_MARKS
 
 LANGUAGES = [("en-US", "ltr"), ("ar", "rtl")]
 WIDE = {"width": 1400, "height": 900}

@@ -4,8 +4,6 @@ delete, the span panel's feedback, colours that keep Arabic readable, direction,
 Playwright drives Debian's Chromium (/usr/bin/chromium) headless against the live server.
 """
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -25,18 +23,10 @@ from annotations.models import (
 )
 from annotations.taggers import pretag
 
-from .conftest import BODY, CHROMIUM, add_place, make_user
+from .conftest import BODY, BROWSER_MARKS, add_place, make_user
 from .test_browser import SELECT_DIGIT, wait_until
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not shutil.which(CHROMIUM), reason="needs /usr/bin/chromium (make test installs it)"
-    ),
-]
-# Playwright's sync API runs an event loop in this thread; the ORM calls in these tests are safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+pytestmark = BROWSER_MARKS
 
 SHOTS = Path("/tmp/reader-shots")
 # A third paragraph with a two-word name whose words both carry the article (ال|حشد ال|شعبي)

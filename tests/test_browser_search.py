@@ -2,24 +2,16 @@
 highlighted, through htmx, with no error in the page."""
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from annotations.models import Article
 
-from .conftest import CHROMIUM, make_user
+from .conftest import BROWSER_MARKS, make_user
 from .test_browser import wait_until
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not shutil.which(CHROMIUM), reason="needs /usr/bin/chromium (make test installs it)"
-    ),
-]
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+pytestmark = BROWSER_MARKS
 SHOTS = os.environ.get("SEARCH_SHOTS")  # a folder: screenshots for a person to look at
 
 

@@ -1,24 +1,14 @@
 """The tagger page follows a training run by itself (htmx polling), in English and Arabic."""
 
-import os
-import shutil
-
 import pytest
 from django.contrib.auth.models import Permission
 
 from annotations import learning
 
-from .conftest import CHROMIUM, make_user
+from .conftest import BROWSER_MARKS, make_user
 from .test_browser import wait_until
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(
-        not shutil.which(CHROMIUM), reason="needs /usr/bin/chromium (make test installs it)"
-    ),
-]
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+pytestmark = BROWSER_MARKS
 
 PHASE = "document.querySelector('#training [data-phase]')?.dataset.phase"
 
