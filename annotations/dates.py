@@ -35,7 +35,7 @@ from dataclasses import dataclass, replace
 
 from annotations.text import Token, match_key, proclitic_splits, strip_proclitics, tokenize
 
-__all__ = ["DateMention", "find_dates", "resolve"]
+__all__ = ["DateMention", "dateline", "find_dates", "resolve"]
 
 EXACT, WEEK, MONTH = 1, 2, 3  # ACLED time_precision
 
@@ -484,3 +484,26 @@ def resolve(expression: str, published: dt.date) -> tuple[dt.date, int] | None:
     """(date, precision) of the first date expression in `expression`, if any."""
     mentions = find_dates(expression, published)
     return (mentions[0].date, mentions[0].precision) if mentions else None
+
+
+# A dateline is a short line near the top ("الرقة – نشرة نيوزديسك – 12 آذار/مارس 2025"): only
+# the first few lines are read, and none after the first long one (the story has begun), so a
+# date in the story is never taken for it.
+DATELINE_LINES = 4
+DATELINE_LENGTH = 160
+
+
+def dateline(body: str, today: dt.date | None = None) -> dt.date | None:
+    """The publication day a report's dateline gives, when it names its year; else None.
+
+    Only an exact day that names its own year counts ("12 آذار/مارس 2025", "2025/03/12"),
+    and never one after `today`: a dateline is the day the report was filed."""
+    today = today or dt.date.today()
+    lines = [line.strip() for line in body.split("\n") if line.strip()][:DATELINE_LINES]
+    for line in lines:
+        if len(line) > DATELINE_LENGTH:
+            return None
+        for mention in find_dates(line, None):
+            if mention.date is not None and mention.precision == EXACT and mention.date <= today:
+                return mention.date
+    return None

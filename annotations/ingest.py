@@ -28,6 +28,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import DatabaseError, IntegrityError, transaction
 
+from .dates import dateline
 from .models import Article, Corpus, content_hash
 
 SUFFIXES = {".txt", ".jsonl", ".csv"}
@@ -246,7 +247,8 @@ def clean(record: Record) -> dict[str, Any]:
         "body": body,
         "source": _text(f, "source")[:200],
         "url": url,
-        "published_at": _date(f.get("published_at")),
+        # With no date given, a dateline in the report's first lines is its publication day.
+        "published_at": _date(f.get("published_at")) or dateline(body),
         "external_id": _text(f, "id")[:200],
         "metadata": {k: v for k, v in f.items() if k not in FIELDS},
     }

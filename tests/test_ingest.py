@@ -290,3 +290,35 @@ def test_import_jsonl_accounts_for_every_line_it_is_given(db, tmp_path_factory, 
     assert report.layers + len(report.rejected) == len(lines)
     texts = set(Article.objects.filter(corpus__name=name).values_list("body", flat=True))
     assert {"first", "last"} <= texts
+
+
+def test_a_dateline_gives_the_publication_day_when_none_is_given(corpus, tmp_path):
+    from datetime import date
+
+    (tmp_path / "a.txt").write_text(
+        "عنوان الخبر\n\nالرقة – نشرة نيوزديسك – 12 آذار/مارس 2025\n\nقتل ثلاثة أمس.\n",
+        encoding="utf-8",
+    )
+    # A date deep in the story is not a dateline, nor is one without its year.
+    story = "عنوان\n\n" + "كلام " * 40 + "\n\n" + "وفي 3 أيار 2024 قتل اثنان.\n"
+    (tmp_path / "b.txt").write_text(story, encoding="utf-8")
+    (tmp_path / "c.txt").write_text("عنوان\nحلب – 12 آذار\nنص.\n", encoding="utf-8")
+    rows = [
+        {"id": "d", "title": "t", "body": "دمشق – 1 أيار 2025\nنص", "published_at": "2025-05-03"}
+    ]
+    (tmp_path / "d.jsonl").write_text(json.dumps(rows[0], ensure_ascii=False), encoding="utf-8")
+    ingest([tmp_path], corpus)
+    dates = Article.objects.filter(corpus=corpus).values_list("published_at", flat=True)
+    assert sorted(dates, key=str) == [
+        date(2025, 3, 12),
+        date(2025, 5, 3),  # the file's own date wins over the dateline
+        None,
+        None,
+    ]
+    assert all(a.published_at for a in Article.objects.filter(corpus=corpus, body__contains="نشرة"))
+
+
+def test_every_sample_has_its_dateline_read(corpus):
+    ingest([SAMPLES], corpus)
+    undated = Article.objects.filter(corpus=corpus, published_at__isnull=True)
+    assert list(undated.values_list("title", flat=True)) == []
