@@ -35,7 +35,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from . import gazetteer
+from . import gazetteer, incidents
 from .acled import SUB_EVENT_TYPES
 from .dates import find_dates
 from .document import document_for
@@ -505,6 +505,7 @@ def create_from_sentence(layer: Layer, user: object, offset: int, version: int) 
     with layer.writing(user, version) as write:
         (event,) = _create(layer, [suggestion], Span.HUMAN)
         write.record(Action.CREATE, event.pk, None, snapshot(event), EVENT)
+        incidents.queue_for(layer, [event.pk])
     return event
 
 
@@ -533,6 +534,7 @@ def save_edit(
         event.save()
         _follow_values(event, cited_values(saved), cited_values(event), cited)
         write.record(Action.UPDATE, event.pk, before, snapshot(event), EVENT)
+        incidents.queue_for(event.layer, [event.pk])
 
 
 # Evidence backs one value of its field. When a save changes that value, the words cited
@@ -581,6 +583,7 @@ def _field_now_holding(value: object, field_name: str, new: dict[str, object]) -
 def delete_event(event: Event, user: object, version: int) -> None:
     with event.layer.writing(user, version) as write:
         before, pk = snapshot(event), event.pk
+        incidents.leave_incident(event)
         event.delete()
         write.record(Action.DELETE, pk, before, None, EVENT)
 

@@ -27,14 +27,28 @@ fixtures/incident_eval.jsonl with bench/incidents.py).
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
-from .models import Event, Incident, Layer, Place
+from .models import (
+    AuditEntry,
+    Event,
+    Incident,
+    IncidentCandidate,
+    IncidentEvent,
+    Layer,
+    Place,
+    audit,
+)
 
 # Sub-types that reports of one event often disagree on, within one ACLED event type: an
 # air strike is called shelling, a roadside bomb a suicide attack, a clash a capture.
@@ -244,10 +258,12 @@ def reconcile(incident: Incident) -> dict[str, Any]:
       precise reports the date most of them give, then the earliest;
     - place: that of the most precise report (smallest geo_precision), the place most of them
       name among equals, then the first linked;
+    - event type and sub-type: those most reports give, then the first linked's;
     - sources: every report's source (the event's, else its article's), and the event and
       article ids.
 
-    An editor's override (incident.overrides) replaces a field's reconciled value.
+    An editor's override (incident.overrides) replaces a field's reconciled value; the
+    fields overridden are listed under "overridden".
     """
     events = list(
         incident.events.select_related("place", "layer__article").order_by("incident_member__id")
@@ -261,6 +277,8 @@ def reconcile(incident: Incident) -> dict[str, Any]:
         "fatalities": min(stated) if stated else None,
         "fatalities_low": min(figures) if figures else None,
         "fatalities_high": max(figures) if figures else None,
+        "event_type": None,
+        "sub_event_type": None,
         "event_date": None,
         "time_precision": None,
         "place": None,
@@ -269,6 +287,11 @@ def reconcile(incident: Incident) -> dict[str, Any]:
         "event_ids": [e.pk for e in events],
         "article_ids": sorted({e.layer.article_id for e in events}),
     }
+    if events:
+        # The type most reports give (the first linked among equals): ACLED rows need one.
+        types = [(e.event_type, e.sub_event_type) for e in events]
+        order = {t: n for n, t in reversed(list(enumerate(types)))}
+        result["event_type"], result["sub_event_type"] = _most_common(types, key=order.get)
     if dated:
         precision = min(e.time_precision or 1 for e in dated)
         days = [e.event_date for e in dated if (e.time_precision or 1) == precision]
@@ -283,8 +306,26 @@ def reconcile(incident: Incident) -> dict[str, Any]:
         source = e.source or e.layer.article.source
         if source and source not in result["sources"]:
             result["sources"].append(source)
-    result.update(incident.overrides or {})
+    overrides = typed_overrides(incident)
+    result.update(overrides)
+    result["overridden"] = sorted(overrides)
     return result
+
+
+def typed_overrides(incident: Incident) -> dict[str, Any]:
+    """The overrides as reconcile's values: stored as JSON (a date as text, a place as its id),
+    given back as a date and a Place. A place deleted since is no override any more."""
+    stored = incident.overrides or {}
+    typed: dict[str, Any] = {}
+    if stored.get("fatalities") is not None:
+        typed["fatalities"] = int(stored["fatalities"])
+    if stored.get("event_date"):
+        typed["event_date"] = date.fromisoformat(stored["event_date"])
+    if stored.get("place") is not None:
+        place = Place.objects.filter(pk=stored["place"]).first()
+        if place is not None:
+            typed["place"] = place
+    return typed
 
 
 def _most_common(items: list[Any], key: Any) -> Any:
@@ -300,3 +341,411 @@ def candidate_pairs(event: Event) -> list[tuple[int, int, Candidate]]:
     return [
         (min(event.pk, c.event_id), max(event.pk, c.event_id), c) for c in candidates_for(event)
     ]
+
+
+# --- Finding suggestions when events change -------------------------------------------------
+
+
+def counts(layer: Layer) -> bool:
+    """Whether a layer's events take part in incidents (shared_layers_q, for one layer)."""
+    return layer.kind == Layer.GOLD or (
+        layer.kind == Layer.ANNOTATOR and layer.state == Layer.APPROVED
+    )
+
+
+def queue_for(
+    layer: Layer, event_ids: Iterable[int] | None = None, *, state_changed: bool = False
+) -> None:
+    """Look for suggested matches of these events of the layer (all of them when None) once
+    the write commits: a task that ran before the commit would not see the change.
+
+    Event writes call it for a layer that counts; a state change (approved, or no longer)
+    calls it with state_changed, and the task then drops the pending suggestions of a
+    layer's events that stopped counting."""
+    if not (state_changed or counts(layer)):
+        return
+    ids = (
+        list(event_ids)
+        if event_ids is not None
+        else list(layer.events.values_list("pk", flat=True))
+    )
+    if not ids:
+        return
+    from .tasks import find_incident_candidates  # tasks imports the pre-taggers: load late
+
+    def enqueue() -> None:
+        for pk in ids:
+            find_incident_candidates.enqueue(pk)
+
+    transaction.on_commit(enqueue)
+
+
+def leave_incident(event: Event) -> None:
+    """An event about to be deleted leaves its incident; an incident left with one report is
+    no incident any more, and goes."""
+    member = IncidentEvent.objects.filter(event=event).select_related("incident").first()
+    if member is None:
+        return
+    incident = member.incident
+    member.delete()
+    if incident.members.count() < 2:
+        incident.delete()
+
+
+# --- Editors' decisions -----------------------------------------------------------------------
+#
+# Every decision is one transaction that first locks the suggestion's row and checks that it is
+# still in the state the editor saw: a second submit of the same decision, or an editor deciding
+# what another just decided, is refused with a reason (never applied twice, never merged).
+
+
+class DecisionRefused(ValueError):
+    """The suggestion or incident changed since the editor saw it, or the value is invalid."""
+
+
+OVERRIDABLE = ("fatalities", "event_date", "place")
+MATCH, INCIDENT = AuditEntry.ObjectType.MATCH, AuditEntry.ObjectType.INCIDENT
+
+
+def link(candidate: IncidentCandidate, editor: Any) -> Incident:
+    """Put both events in one incident: a new one, the one either is in already, or, when
+    each is in one, the larger of the two with the other's events merged into it."""
+    with transaction.atomic():
+        candidate = _claim(candidate, pending=True)
+        a, b = _locked_events(candidate)
+        incident, effect = _join(a, b, editor)
+        _decide(candidate, IncidentCandidate.LINKED, editor, effect)
+    return incident
+
+
+def reject(candidate: IncidentCandidate, editor: Any) -> IncidentCandidate:
+    """Not the same real-world event: the suggestion stays on record, decided."""
+    with transaction.atomic():
+        candidate = _claim(candidate, pending=True)
+        _decide(candidate, IncidentCandidate.REJECTED, editor, {})
+    return candidate
+
+
+def undo(candidate: IncidentCandidate, editor: Any) -> IncidentCandidate:
+    """Back to pending. Undoing a link takes out of the incident the events that link put in
+    (a merge is split again, with the merged incident's overrides); an incident left with
+    fewer than two events goes."""
+    with transaction.atomic():
+        candidate = _claim(candidate, pending=False)
+        if candidate.decision == IncidentCandidate.LINKED:
+            _locked_events(candidate)
+            _unjoin(candidate.effect, editor)
+        _decide(candidate, IncidentCandidate.PENDING, editor, {})
+    return candidate
+
+
+def last_decision(candidates: QuerySet, editor: Any) -> IncidentCandidate | None:
+    """The editor's most recent decision still standing (what `u` undoes)."""
+    decided = candidates.filter(decided_by=editor).exclude(decision=IncidentCandidate.PENDING)
+    return decided.order_by("-decided_at", "-pk").first()
+
+
+def _claim(candidate: IncidentCandidate, *, pending: bool) -> IncidentCandidate:
+    fresh = (
+        IncidentCandidate.objects.select_for_update(of=("self",))
+        .select_related("decided_by")
+        .filter(pk=candidate.pk)
+        .first()
+    )
+    if fresh is None:
+        raise DecisionRefused(_("This suggestion no longer exists: one of its events changed."))
+    if pending and fresh.decision != IncidentCandidate.PENDING:
+        raise DecisionRefused(
+            _(
+                "This suggestion was already decided (%(decision)s by %(who)s); nothing was "
+                "changed. The queue shows it as it is now."
+            )
+            % {"decision": fresh.get_decision_display(), "who": fresh.decided_by or "?"}
+        )
+    if not pending and fresh.decision == IncidentCandidate.PENDING:
+        raise DecisionRefused(_("This suggestion is pending: there is no decision to undo."))
+    return fresh
+
+
+def _locked_events(candidate: IncidentCandidate) -> tuple[Event, Event]:
+    """Both events, their rows locked in id order: two decisions on pairs that share an event
+    then queue instead of both putting it into an incident."""
+    events = (
+        Event.objects.select_for_update(of=("self",))
+        .filter(pk__in=(candidate.event_a_id, candidate.event_b_id))
+        .order_by("pk")
+    )
+    by_id = {e.pk: e for e in events.select_related("layer__article")}
+    return by_id[candidate.event_a_id], by_id[candidate.event_b_id]
+
+
+def incident_of(event: Event) -> Incident | None:
+    member = IncidentEvent.objects.filter(event=event).select_related("incident").first()
+    return member.incident if member else None
+
+
+def _join(a: Event, b: Event, editor: Any) -> tuple[Incident, dict]:
+    mine, theirs = incident_of(a), incident_of(b)
+    if mine is None and theirs is None:
+        incident = Incident.objects.create(corpus_id=a.layer.article.corpus_id)
+        _add(incident, [a.pk, b.pk], editor)
+        return incident, {"incident": incident.pk, "added": [a.pk, b.pk], "created": True}
+    if mine is None or theirs is None:
+        incident = mine or theirs
+        newcomer = a if mine is None else b
+        _add(incident, [newcomer.pk], editor)
+        return incident, {"incident": incident.pk, "added": [newcomer.pk]}
+    if mine.pk == theirs.pk:
+        return mine, {"incident": mine.pk, "added": []}
+    return _merge(mine, theirs, editor)
+
+
+def _merge(one: Incident, other: Incident, editor: Any) -> tuple[Incident, dict]:
+    """The larger incident (the older among equals) takes the other's events; a field the
+    other overrode and the kept one did not keeps the other's override."""
+    ranked = sorted((one, other), key=lambda i: (-i.members.count(), i.pk))
+    kept, gone = ranked
+    moved = list(gone.members.order_by("pk").values_list("event_id", flat=True))
+    adopted = [f for f in gone.overrides or {} if f not in (kept.overrides or {})]
+    kept.overrides = {**(kept.overrides or {}), **{f: gone.overrides[f] for f in adopted}}
+    kept.save(update_fields=["overrides", "updated"])
+    gone_overrides = dict(gone.overrides or {})
+    gone.members.update(incident=kept, added_by=editor)
+    gone.delete()
+    effect = {
+        "incident": kept.pk,
+        "added": moved,
+        "merged_overrides": gone_overrides,
+        "adopted": adopted,
+    }
+    return kept, effect
+
+
+def _add(incident: Incident, event_ids: list[int], editor: Any) -> None:
+    IncidentEvent.objects.bulk_create(
+        IncidentEvent(incident=incident, event_id=pk, added_by=editor) for pk in event_ids
+    )
+
+
+def _unjoin(effect: dict, editor: Any) -> None:
+    incident = Incident.objects.select_for_update().filter(pk=effect.get("incident")).first()
+    if incident is None:
+        return  # gone since (its events were deleted): nothing left to take out
+    taken = IncidentEvent.objects.filter(incident=incident, event_id__in=effect.get("added", []))
+    taken_ids = list(taken.values_list("event_id", flat=True))
+    taken.delete()
+    if "merged_overrides" in effect:
+        if len(taken_ids) >= 2:
+            split = Incident.objects.create(
+                corpus_id=incident.corpus_id, overrides=effect["merged_overrides"]
+            )
+            _add(split, taken_ids, editor)
+        for adopted in effect.get("adopted", []):
+            (incident.overrides or {}).pop(adopted, None)
+        incident.save(update_fields=["overrides", "updated"])
+    if incident.members.count() < 2:
+        incident.delete()
+
+
+def _decide(candidate: IncidentCandidate, decision: str, editor: Any, effect: dict) -> None:
+    before = {"decision": candidate.decision, **_effect_words(candidate.effect)}
+    candidate.decision = decision
+    candidate.effect = effect
+    pending = decision == IncidentCandidate.PENDING
+    candidate.decided_by = None if pending else editor
+    candidate.decided_at = None if pending else timezone.now()
+    candidate.save(update_fields=["decision", "effect", "decided_by", "decided_at"])
+    after = {"decision": decision, **_effect_words(effect)}
+    events = Event.objects.filter(pk__in=(candidate.event_a_id, candidate.event_b_id))
+    _audit(events, editor, AuditEntry.Action.UPDATE, MATCH, candidate.pk, before, after)
+
+
+def _effect_words(effect: dict) -> dict:
+    """What the history shows of a link: the incident and the events it took in."""
+    if not effect:
+        return {}
+    return {"incident": effect["incident"], "events": effect.get("added", [])}
+
+
+def _audit(
+    events: QuerySet[Event],
+    user: Any,
+    action: AuditEntry.Action,
+    object_type: AuditEntry.ObjectType,
+    object_id: int,
+    before: dict,
+    after: dict,
+) -> None:
+    """One entry in each report's layer, so that every article's history tells it."""
+    layers = {e.layer_id: e.layer for e in events.select_related("layer")}
+    for layer in layers.values():
+        audit(layer, user, action, object_id, before, after, object_type)
+
+
+def set_override(
+    incident: Incident, field_name: str, value: Any, editor: Any, seen: str | None = None
+) -> Incident:
+    """An editor's value for one reconciled field (None clears it). `seen` is the incident's
+    `updated` stamp the form was rendered with: a change made since refuses the write."""
+    if field_name not in OVERRIDABLE:
+        raise DecisionRefused(_("This field cannot be overridden."))
+    with transaction.atomic():
+        fresh = Incident.objects.select_for_update().filter(pk=incident.pk).first()
+        if fresh is None:
+            raise DecisionRefused(_("This incident no longer exists."))
+        if seen is not None and seen != fresh.updated.isoformat():
+            raise DecisionRefused(
+                _(
+                    "This incident changed since you loaded it; nothing was saved. "
+                    "Reload to see the current values."
+                )
+            )
+        overrides = dict(fresh.overrides or {})
+        before = overrides.get(field_name)
+        if value is None:
+            overrides.pop(field_name, None)
+        else:
+            overrides[field_name] = _stored(value)
+        fresh.overrides = overrides
+        fresh.save(update_fields=["overrides", "updated"])
+        after = overrides.get(field_name)
+        _audit(
+            fresh.events.all(),
+            editor,
+            AuditEntry.Action.UPDATE,
+            INCIDENT,
+            fresh.pk,
+            {field_name: before},
+            {field_name: after},
+        )
+    return fresh
+
+
+def clear_override(
+    incident: Incident, field_name: str, editor: Any, seen: str | None = None
+) -> Incident:
+    return set_override(incident, field_name, None, editor, seen)
+
+
+def _stored(value: Any) -> Any:
+    """A value as the overrides' JSON keeps it: a date as ISO text, a place as its id."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Place):
+        return value.pk
+    return value
+
+
+# --- Words for the editors' page ----------------------------------------------------------------
+
+TIME_PRECISION = {
+    1: gettext_lazy("the day"),
+    2: gettext_lazy("the week"),
+    3: gettext_lazy("the month"),
+}
+GEO_PRECISION = {
+    1: gettext_lazy("the town itself"),
+    2: gettext_lazy("near a town"),
+    3: gettext_lazy("the region"),
+}
+PART_NAMES = {
+    "sub_type": gettext_lazy("sub-type"),
+    "place": gettext_lazy("place"),
+    "date": gettext_lazy("date"),
+    "actors": gettext_lazy("actors"),
+}
+
+
+def describe_parts(candidate: IncidentCandidate, a: Event, b: Event) -> list[dict[str, Any]]:
+    """The score's parts, each with its weight, its value and what it means in words."""
+    parts = candidate.parts or {}
+    words = {
+        "sub_type": _sub_type_words(a, b),
+        "place": _place_words(a, b),
+        "date": _date_words(a, b),
+        "actors": _actor_words(a, b),
+    }
+    return [
+        {"name": PART_NAMES[key], "weight": WEIGHTS[key], "value": parts.get(key), "words": text}
+        for key, text in words.items()
+    ]
+
+
+def _sub_type_words(a: Event, b: Event) -> str:
+    if a.sub_event_type == b.sub_event_type:
+        return _("the same sub-type")
+    return _("sub-types that reports of one event often confuse")
+
+
+def _place_words(a: Event, b: Event) -> str:
+    p, q = a.place, b.place
+    if p is None or q is None:
+        return _("one report names no place: nothing to tell")
+    if p.pk == q.pk:
+        return _("the same place")
+    said = []
+    if None not in (p.latitude, p.longitude, q.latitude, q.longitude):
+        said.append(_("%(km)s km apart") % {"km": f"{distance_km(p, q):.0f}"})
+    if same_area(p, q, 2):
+        said.append(_("in the same district"))
+    elif same_area(p, q, 1):
+        said.append(_("in the same region"))
+    return ", ".join(said) or _("different places")
+
+
+def _date_words(a: Event, b: Event) -> str:
+    if a.event_date is None or b.event_date is None:
+        return _("undated")
+    apart = abs((a.event_date - b.event_date).days)
+    allowed = max(tolerance(a.time_precision), tolerance(b.time_precision))
+    if apart == 0:
+        said = _("the same day")
+    else:
+        said = ngettext("%(n)s day apart", "%(n)s days apart", apart) % {"n": apart}
+    return _("%(said)s (up to %(allowed)s allowed)") % {"said": said, "allowed": allowed}
+
+
+def _actor_words(a: Event, b: Event) -> str:
+    mine = {getattr(a, f) for f in ACTOR_FIELDS} - {None}
+    theirs = {getattr(b, f) for f in ACTOR_FIELDS} - {None}
+    if not mine or not theirs:
+        return _("one report names no actor: nothing to tell")
+    shared = len(mine & theirs)
+    return _("%(shared)s of %(n)s actors shared") % {
+        "shared": shared,
+        "n": min(len(mine), len(theirs)),
+    }
+
+
+def explain(reconciled: dict[str, Any]) -> dict[str, str]:
+    """Why each reconciled field has its value: the rule, in the words of its outcome."""
+    overridden = set(reconciled.get("overridden", []))
+    low, high = reconciled["fatalities_low"], reconciled["fatalities_high"]
+    if low is None:
+        fatalities = _("No report gives a figure.")
+    elif low == high:
+        fatalities = _("The lowest figure any report gives; they all say %(n)s.") % {"n": low}
+    else:
+        fatalities = _(
+            "The lowest figure any report gives (as ACLED does); they range from %(low)s to "
+            "%(high)s."
+        ) % {"low": low, "high": high}
+    when = TIME_PRECISION.get(reconciled["time_precision"] or 0, "—")
+    where = GEO_PRECISION.get(reconciled["geo_precision"] or 0, "—")
+    found = {
+        "fatalities": fatalities,
+        "event_date": _(
+            "The date of the most precise report (known to %(precision)s); among equally "
+            "precise reports the date most give, then the earliest."
+        )
+        % {"precision": when},
+        "place": _(
+            "The place of the most precise report (%(precision)s); among equally precise "
+            "reports the place most name, then the first linked."
+        )
+        % {"precision": where},
+        "sources": _("Every report's source, each once."),
+    }
+    for name in overridden:
+        found[name] = _("Set by an editor, in place of the rule: %(rule)s") % {"rule": found[name]}
+    return found

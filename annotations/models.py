@@ -504,6 +504,10 @@ class AuditEntry(models.Model):
         LAYER = "layer", _("layer")
         ASSIGNMENT = "assignment", _("assignment")
         ARTICLE = "article", _("article")  # its publication date, set by an editor
+        # An editor's decision on a suggested match, and a change to a linked incident
+        # (the column has no choices: adding a kind needs no migration).
+        MATCH = "incident_match", _("suggested match")
+        INCIDENT = "incident", _("incident")
 
     CREATE, UPDATE, DELETE = Action.CREATE, Action.UPDATE, Action.DELETE
     ACTIONS = Action.choices
@@ -814,6 +818,11 @@ class Evidence(models.Model):
         return f"{self.field}[{self.start}:{self.end}]"
 
 
+class IncidentQuerySet(models.QuerySet):
+    def edited_by(self, user: Any) -> IncidentQuerySet:
+        return self.filter(corpus__in=Corpus.objects.edited_by(user))
+
+
 class Incident(models.Model):
     """One real-world event told by several reports: events of different articles linked by an
     editor. Its fields are reconciled from theirs (incidents.reconcile); `overrides` holds an
@@ -824,6 +833,8 @@ class Incident(models.Model):
     overrides = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
+
+    objects = IncidentQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"incident {self.pk}"
@@ -842,6 +853,15 @@ class IncidentEvent(models.Model):
         return f"{self.incident_id}:{self.event_id}"
 
 
+class IncidentCandidateQuerySet(models.QuerySet):
+    def edited_by(self, user: Any) -> IncidentCandidateQuerySet:
+        return self.filter(corpus__in=Corpus.objects.edited_by(user))
+
+    def best_first(self) -> IncidentCandidateQuerySet:
+        """The editors' queue order within one decision (index incident_cand_corpus_queue)."""
+        return self.order_by("-score", "id")
+
+
 class IncidentCandidate(models.Model):
     """A suggested match between two events of different articles, with its score's parts,
     waiting for (or carrying) an editor's decision. The pair is stored once, smaller id first."""
@@ -853,6 +873,9 @@ class IncidentCandidate(models.Model):
 
     event_a = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
     event_b = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    # Both events' corpus (candidates_for looks within one), kept here so that an editor's
+    # queue is one index range, not a join through event, layer and article per row.
+    corpus = models.ForeignKey(Corpus, on_delete=models.CASCADE, related_name="+")
     score = models.FloatField()
     parts = models.JSONField(default=dict)
     decision = models.CharField(max_length=10, choices=DECISIONS, default=PENDING)
@@ -860,11 +883,22 @@ class IncidentCandidate(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # What a link did, so that undo can reverse exactly that (incidents.link/undo):
+    # {"incident": id, "added": [event ids], "created": bool, "merged_overrides": {...}}.
+    effect = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField(auto_now_add=True)
+
+    objects = IncidentCandidateQuerySet.as_manager()
 
     class Meta:
         ordering = ["-score", "id"]
-        indexes = [models.Index(fields=["decision", "-score"], name="incident_cand_queue")]
+        indexes = [
+            models.Index(fields=["decision", "-score"], name="incident_cand_queue"),
+            # The editors' queue: a corpus's pending (or decided) pairs, best first.
+            models.Index(
+                fields=["corpus", "decision", "-score", "id"], name="incident_cand_corpus_queue"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["event_a", "event_b"], name="incident_cand_pair"),
             models.CheckConstraint(

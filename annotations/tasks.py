@@ -206,19 +206,30 @@ def find_incident_candidates(event_id: int) -> dict:
     """Store the event's suggested matches (incidents.candidates_for). Idempotent: pending
     suggestions are brought up to date (and dropped when no longer found); a pair an
     editor decided keeps its decision."""
-    from .incidents import candidate_pairs
+    from .incidents import candidate_pairs, counts
     from .models import Event, IncidentCandidate
 
     event = Event.objects.select_related("layer__article").filter(pk=event_id).first()
     if event is None:
         return {"event": event_id, "skipped": "event no longer exists"}
+    if not counts(event.layer):
+        # Its layer was returned to the annotator: its suggestions wait until approved again
+        # (decided ones stay on record).
+        IncidentCandidate.objects.filter(
+            Q(event_a_id=event_id) | Q(event_b_id=event_id), decision=IncidentCandidate.PENDING
+        ).delete()
+        return {"event": event_id, "skipped": "its layer is neither gold nor approved"}
     pairs = candidate_pairs(event)
     with transaction.atomic():
         for a, b, found in pairs:
             IncidentCandidate.objects.update_or_create(
                 event_a_id=a,
                 event_b_id=b,
-                defaults={"score": found.score, "parts": found.parts},
+                defaults={
+                    "score": found.score,
+                    "parts": found.parts,
+                    "corpus_id": event.layer.article.corpus_id,
+                },
             )
         kept = [(a, b) for a, b, _ in pairs]
         stale = IncidentCandidate.objects.filter(

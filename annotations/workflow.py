@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from . import incidents
 from .models import AuditEntry, Layer, audit
 
 UPDATE, LAYER = AuditEntry.Action.UPDATE, AuditEntry.ObjectType.LAYER
@@ -55,6 +56,9 @@ def _move(layer: Layer, user: Any, to: str, comment: str = "") -> Layer:
             {"state": layer.state, "comment": layer.review_comment},
             LAYER,
         )
+        if Layer.APPROVED in (before["state"], to):
+            # Its events start (or stop) taking part in incidents.
+            incidents.queue_for(layer, state_changed=True)
     return layer
 
 
@@ -89,6 +93,8 @@ def approve_gold(layer: Layer, editor: Any) -> Layer:
         Layer.objects.filter(pk=layer.pk).update(state=Layer.APPROVED, reviewed_by=editor)
         layer.refresh_from_db()
         audit(layer, editor, UPDATE, layer.pk, before, {"state": layer.state}, LAYER)
+        # Adjudication wrote its events one decision at a time; find their matches now.
+        incidents.queue_for(layer)
     return layer
 
 

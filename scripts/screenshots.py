@@ -107,11 +107,58 @@ def prepare() -> tuple[int, int]:
             workflow.submit(layer, user)
         if n == 2:
             workflow.approve(spans.own_layer(article, annotator), editor)
+            second_report(article, editor)
     print(f"data ready in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     from django.db import connections
 
     connections.close_all()
     return long_article.pk, others[0].pk
+
+
+SECOND_REPORT = (
+    "دير الزور – وكالة محلية\n\n"
+    "قُتل خمسة عمال على الأقل وجُرح آخرون صباح الثلاثاء بانفجار عبوة ناسفة استهدفت حافلتهم "
+    "في ريف دير الزور الشرقي، بحسب ناشطين محليين."
+)
+
+
+def second_report(told, editor) -> None:
+    """Another outlet's report of the bus bombing an annotator coded (and an editor approved),
+    coded in gold: the incidents queue then has a suggested pair to show."""
+    from annotations import workflow
+    from annotations.models import Article, Event, Evidence, Layer
+
+    original = Event.objects.filter(layer__article=told, fatalities__isnull=False).first()
+    if original is None:
+        return
+    article = Article.objects.create(
+        corpus=told.corpus,
+        title="مقتل عمال نفط بانفجار عبوة في ريف دير الزور",
+        body=SECOND_REPORT,
+        source="وكالة محلية",
+        published_at=told.published_at,
+    )
+    gold = Layer.objects.create(article=article, kind=Layer.GOLD, state=Layer.IN_PROGRESS)
+    event = Event.objects.create(
+        layer=gold,
+        event_type=original.event_type,
+        sub_event_type=original.sub_event_type,
+        event_date=original.event_date,
+        time_precision=original.time_precision,
+        place=original.place,
+        geo_precision=original.geo_precision,
+        fatalities=5,
+        source="وكالة محلية",
+    )
+    for cited, words in [
+        ("fatalities", "قُتل خمسة عمال"),
+        ("event_date", "صباح الثلاثاء"),
+        ("event_type", "بانفجار عبوة ناسفة"),
+        ("location", "ريف دير الزور الشرقي"),
+    ]:
+        start = SECOND_REPORT.index(words)
+        Evidence.objects.create(event=event, field=cited, start=start, end=start + len(words))
+    workflow.approve_gold(gold, editor)  # finds the suggested pair (the task runs in-process)
 
 
 def free_port() -> int:
@@ -288,8 +335,16 @@ def editor_pages(shot: Shooter) -> None:
     shot.shoot(page, "adjudicate", "adjudication of two annotators' layers")
     shot.visit(page, "/agreement/")
     shot.shoot(page, "agreement", "agreement")
+    shot.visit(page, "/events/")
+    # The samples have no gold events: the explorer shows the annotator's layers instead.
+    with page.expect_navigation():
+        page.select_option("#explorer-layers select[name=annotator]", label="annotator")
+    wait_until(page, "!!document.querySelector('#event-map[data-ready]')")
+    shot.shoot(page, "events", "events explorer: table, clustered map, weekly timeline")
     shot.visit(page, "/export/")
     shot.shoot(page, "export", "export form")
+    shot.visit(page, "/incidents/")
+    shot.shoot(page, "incidents", "incidents: a suggested pair of reports side by side")
     if not site.import_url:
         site.import_url = upload(page, site)
     shot.visit(page, site.import_url)

@@ -16,10 +16,14 @@ from django.urls import URLPattern, reverse
 
 from annotations import adjudication, urls, workflow
 from annotations.models import (
+    Article,
     AuditEntry,
     Event,
     Evidence,
     ImportJob,
+    Incident,
+    IncidentCandidate,
+    IncidentEvent,
     Layer,
     Place,
     Span,
@@ -80,11 +84,15 @@ MATRIX = {
     "layer_review": (["POST"], lambda w: ([w.own.pk], ""), {E}),
     "review": (["GET"], lambda w: ([], ""), {E}),
     "search": (["GET"], lambda w: ([], "?q=الرقة"), {A, T, E, S}),
+    "search_pick": (["GET"], lambda w: (["place"], "?place_text=حلب"), {A, T, E, S}),
     "auto_assign": (["POST"], lambda w: ([w.corpus.pk], ""), {E}),
     "corpus_settings": (["POST"], lambda w: ([w.corpus.pk], ""), {E}),
     "agreement": (["GET"], lambda w: ([], ""), {E}),
     "agreement_csv": (["GET"], lambda w: ([], ""), {E}),
     "export": (["GET"], lambda w: ([], ""), {E}),
+    "event_explorer": (["GET"], lambda w: ([], ""), {E}),
+    "event_explorer_csv": (["GET"], lambda w: ([], ""), {E}),
+    "event_in_article": (["GET"], lambda w: ([w.event.pk], ""), {E}),
     "export_download": (["GET"], lambda w: ([], f"?corpus={w.corpus.pk}&format=jsonl"), {E}),
     "span_create": (["POST"], lambda w: ([w.article.pk], ""), {A, T}),
     "event_create": (["POST"], lambda w: ([w.article.pk], ""), {A, T}),
@@ -106,7 +114,31 @@ MATRIX = {
     # Retraining re-tags every corpus: a site-wide permission no corpus role gives.
     "tagger_retrain": (["POST"], lambda w: ([], ""), set()),
     "corrections": (["GET"], lambda w: ([], ""), {E}),
+    "incident_queue": (["GET"], lambda w: ([], ""), {E}),
+    "incident_list": (["GET"], lambda w: ([], ""), {E}),
+    "incident_detail": (["GET"], lambda w: ([incident_pair(w).incident.pk], ""), {E}),
+    "incident_override": (["POST"], lambda w: ([incident_pair(w).incident.pk], ""), {E}),
+    "candidate_link": (["POST"], lambda w: ([incident_pair(w).candidate.pk], ""), {E}),
+    "candidate_reject": (["POST"], lambda w: ([incident_pair(w).candidate.pk], ""), {E}),
+    "candidate_undo": (["POST"], lambda w: ([incident_pair(w).candidate.pk], ""), {E}),
 }
+
+
+def incident_pair(world) -> SimpleNamespace:
+    """Two reports' gold events of the world's corpus, suggested as a pair and linked."""
+    events = []
+    for n in (1, 2):
+        article = Article.objects.create(corpus=world.corpus, title=f"r{n}", body=f"تقرير {n}")
+        gold = Layer.objects.create(article=article, kind=Layer.GOLD)
+        events.append(Event.objects.create(layer=gold, event_type="Battles",
+                                           sub_event_type="Armed clash"))  # fmt: skip
+    a, b = events
+    candidate = IncidentCandidate.objects.create(
+        corpus=world.corpus, event_a=a, event_b=b, score=0.9, parts={}
+    )
+    incident = Incident.objects.create(corpus=world.corpus)
+    IncidentEvent.objects.bulk_create(IncidentEvent(incident=incident, event=e) for e in events)
+    return SimpleNamespace(candidate=candidate, incident=incident)
 
 
 def client_for(world, role: str) -> Client:

@@ -39,3 +39,63 @@ def test_search_finds_a_clitic_attached_name_and_highlights_it(signed_in, corpus
         page.screenshot(path=f"{SHOTS}/search-{locale}.png", full_page=True)
         page.set_viewport_size({"width": 390, "height": 844})
         page.screenshot(path=f"{SHOTS}/search-{locale}-390.png", full_page=True)
+
+
+@pytest.mark.parametrize("locale", ["en-US", "ar"])
+def test_a_place_is_picked_by_its_arabic_name_and_filters_the_results(signed_in, corpus, locale):
+    from annotations.models import Event, Layer
+
+    from .conftest import add_place
+
+    editor = make_user(corpus, "edna", "editor")
+    maskanah = add_place("Maskanah", ["مَسْكَنة"], 166365, population=23000, admin1="Aleppo")
+    add_place("Manbij", ["منبج"], 166000, admin1="Aleppo")
+    there = Article.objects.create(
+        corpus=corpus, title="قصف على مسكنة", body="قصف مدفعي على مسكنة."
+    )
+    Article.objects.create(corpus=corpus, title="قصف على منبج", body="قصف مدفعي على منبج.")
+    layer = Layer.objects.create(article=there, kind=Layer.MACHINE)
+    Event.objects.create(
+        layer=layer, event_type="Battles", sub_event_type="Armed clash", place=maskanah
+    )
+    page = signed_in(editor, "pw-edna", locale=locale, viewport={"width": 1400, "height": 900})
+    page.goto(f"{page.base_url}/search/")
+    page.fill("input[name=q]", "قصف")
+    page.locator("#pick-place").press_sequentially("مسكنه")
+    option = page.locator("#pick-place-options button").first
+    option.wait_for()
+    assert option.locator("bdi[dir=rtl][lang=ar]").inner_text() == "مَسْكَنة"
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/search-picker-{locale}.png")
+    option.click()
+    assert page.locator("input[name=place]").input_value() == str(maskanah.pk)
+    assert page.locator("#pick-place").input_value() == "مَسْكَنة"
+    assert page.locator("#pick-place-options li").count() == 0
+    page.click("#search-form button[type=submit]")
+    wait_until(page, "document.querySelectorAll('#results .search-results li').length === 1")
+    assert page.locator(f"#results a[href='{there.get_absolute_url()}']").count() == 1
+    assert f"place={maskanah.pk}" in page.url  # the id, not the name, is in the address
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/search-filtered-{locale}.png")
+
+
+@pytest.mark.parametrize("locale", ["en-US", "ar"])
+def test_the_article_list_filters_by_event_type_in_place(signed_in, corpus, locale):
+    from annotations.models import Event, Layer
+
+    editor = make_user(corpus, "edna", "editor")
+    battle = Article.objects.create(corpus=corpus, title="اشتباكات في سراقب", body="اشتباكات.")
+    Article.objects.create(corpus=corpus, title="هدوء في منبج", body="هدوء.")
+    layer = Layer.objects.create(article=battle, kind=Layer.MACHINE)
+    Event.objects.create(layer=layer, event_type="Battles", sub_event_type="Armed clash")
+    page = signed_in(editor, "pw-edna", locale=locale, viewport={"width": 1400, "height": 900})
+    page.goto(f"{page.base_url}/articles/")
+    assert page.locator("#article-list tbody tr").count() == 2
+    page.click(".list-filters summary")
+    page.select_option("#list-filters select[name=event_type]", "Battles")
+    page.click("#list-filters button[type=submit]")
+    wait_until(page, "document.querySelectorAll('#article-list tbody tr').length === 1")
+    assert page.locator(f"#article-list a[href='{battle.get_absolute_url()}']").count() == 1
+    assert "event_type=Battles" in page.url
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/search-article-list-{locale}.png")

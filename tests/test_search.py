@@ -184,3 +184,153 @@ def test_a_stranger_with_a_corpus_of_their_own_sees_only_it(corpus, editor):
     theirs = new_article(own, "أ", "في حلب")
     new_article(corpus, "ب", "في حلب")
     assert found(outsider, "حلب") == [theirs]
+
+
+def coded(article: Article, layer_kind: str = Layer.MACHINE, **event) -> Layer:
+    layer, _ = Layer.objects.get_or_create(
+        article=article, kind=layer_kind, annotator=event.pop("annotator", None)
+    )
+    if event:
+        Event.objects.create(layer=layer, **event)
+    return layer
+
+
+def test_filters_by_event_type_and_sub_type_in_the_chosen_layers(corpus, editor, alice):
+    strike = new_article(corpus, "أ", "قصف في حلب")
+    clash = new_article(corpus, "ب", "قصف آخر في حلب")
+    explosions = "Explosions/Remote violence"
+    coded(strike, event_type=explosions, sub_event_type="Air/drone strike")
+    coded(clash, event_type="Battles", sub_event_type="Armed clash")
+    submitted = coded(clash, Layer.ANNOTATOR, annotator=alice)
+    submitted.state = Layer.SUBMITTED
+    submitted.save()
+    Event.objects.create(layer=submitted, event_type=explosions, sub_event_type="Grenade")
+    assert found(editor, "قصف", event_type="Battles") == [clash]
+    assert set(found(editor, "قصف", event_type=explosions)) == {strike, clash}
+    assert found(editor, "قصف", sub_event_type="Air/drone strike") == [strike]
+    # Only the events of submitted layers count once a state is chosen.
+    assert found(editor, "قصف", event_type=explosions, state=Layer.SUBMITTED) == [clash]
+    assert found(editor, "قصف", event_type="Battles", state=Layer.SUBMITTED) == []
+
+
+def test_filters_by_places_within_a_distance(corpus, editor):
+    aleppo = add_place("Aleppo", ["حلب"], 170063, latitude=36.20, longitude=37.16)
+    maskanah = add_place("Maskanah", ["مسكنة"], 166365, latitude=36.01, longitude=38.08)
+    damascus = add_place("Damascus", ["دمشق"], 170654, latitude=33.51, longitude=36.29)
+    near = new_article(corpus, "أ", "قصف على مسكنة")
+    far = new_article(corpus, "ب", "قصف على دمشق")
+    coded(near, event_type="Battles", sub_event_type="Armed clash", place=maskanah)
+    coded(far, event_type="Battles", sub_event_type="Armed clash", place=damascus)
+    assert 80 < search.distance_km(36.20, 37.16, 36.01, 38.08) < 90  # Aleppo–Maskanah
+    assert found(editor, "قصف", place=aleppo.pk, within_km=100) == [near]
+    assert found(editor, "قصف", place=aleppo.pk, within_km=50) == []
+    assert set(found(editor, "قصف", place=aleppo.pk, within_km=400)) == {near, far}
+
+
+def test_words_in_entity_spans_only(corpus, editor, monkeypatch):
+    monkeypatch.setattr(search, "PAGE_SIZE", 1)
+    tagged = new_article(corpus, "أ", "وصلت القوات وبمسكنة اليوم.", "2026-01-01")
+    untagged = new_article(corpus, "ب", "وصلت القوات إلى مسكنة.", "2026-01-02")
+    start = tagged.body.index("مسكنة")  # the span starts after the proclitics
+    layer = coded(tagged)
+    Span.objects.create(layer=layer, start=start, end=start + 5, label="LOC")
+    coded(untagged)
+    Span.objects.create(layer=Layer.objects.get(article=untagged), start=5, end=11, label="ORG")
+    assert set(found(editor, "مسكنه")) == {tagged, untagged}
+    everything = search.search(editor, "مسكنه", search.Filters(in_spans=True))
+    keep = search.in_spans(editor, "مسكنه", search.Filters(in_spans=True))
+    rows, after = search.page(everything, "", keep=keep)
+    # The newer, untagged article was read and dropped; the older one fills the page.
+    assert (rows, after) == ([tagged], "")
+
+
+def test_the_fts_table_follows_bulk_inserts_updates_and_deletes(corpus, editor):
+    made = Article.objects.bulk_create(
+        [
+            Article(
+                corpus=corpus, title="أ", body="في منبج", content_hash="a", search_key=" منبج "
+            ),
+            Article(corpus=corpus, title="ب", body="في حلب", content_hash="b", search_key=" حلب "),
+        ]
+    )
+    assert found(editor, "منبج") == [made[0]]
+    Article.objects.filter(pk=made[1].pk).update(search_key=" منبج ")
+    assert set(found(editor, "منبج")) == set(made)
+    Article.objects.filter(pk=made[0].pk).delete()
+    assert found(editor, "منبج") == [made[1]]
+    assert found(editor, "حلب") == []
+
+
+def client_of(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_place_picker_finds_a_place_by_its_arabic_name(corpus, editor):
+    maskanah = add_place("Maskanah", ["مَسْكَنة"], 166365, population=23000)
+    add_place("Manbij", ["منبج"], 166000)
+    url = reverse("search_pick", args=["place"])
+    part = client_of(editor).get(url, {"place_text": "مسكنه"}, **HX).content.decode()
+    assert f'data-id="{maskanah.pk}"' in part and "Manbij" not in part
+    assert '<bdi dir="rtl" lang="ar">مَسْكَنة</bdi>' in part
+    plain = client_of(editor).get(url, {"place_text": "Mask"})
+    assert plain.status_code == 200 and f'data-id="{maskanah.pk}"' in plain.content.decode()
+
+
+def test_the_actor_and_annotator_pickers(corpus, editor, alice, stranger):
+    actor = Actor.objects.create(name="Islamic State", name_ar="داعش", inter_code=2)
+    actor.add_alias("تنظيم الدولة")
+    actors = reverse("search_pick", args=["actor"])
+    part = client_of(editor).get(actors, {"actor_text": "تنظيم"}, **HX).content.decode()
+    assert f'data-id="{actor.pk}"' in part
+    people = reverse("search_pick", args=["annotator"])
+    assert (
+        f'data-id="{alice.pk}"'
+        in client_of(editor).get(people, {"annotator_text": "ali"}).content.decode()
+    )
+    # Who works in which corpus is not for outsiders.
+    refused = client_of(stranger).get(people, {"annotator_text": "ali"}).content.decode()
+    assert f'data-id="{alice.pk}"' not in refused
+
+
+def test_pickers_refuse_anonymous_visitors_and_unknown_kinds(corpus, editor):
+    url = reverse("search_pick", args=["place"])
+    assert Client().get(url, {"place_text": "حلب"}).status_code == 302
+    assert client_of(editor).get(reverse("search_pick", args=["users"])).status_code == 404
+
+
+def test_the_page_shows_picked_names_and_resolves_a_typed_one(corpus, editor):
+    maskanah = add_place("Maskanah", ["مسكنة"], 166365)
+    article = new_article(corpus, "أ", "قصف على مسكنة")
+    coded(article, event_type="Battles", sub_event_type="Armed clash", place=maskanah)
+    client = client_of(editor)
+    picked = client.get(reverse("search"), {"q": "قصف", "place": maskanah.pk})
+    assert [a for a, _ in picked.context["results"]] == [article]
+    assert picked.context["chosen"]["place"].arabic == "مسكنة"
+    assert 'value="مسكنة"' in picked.content.decode()
+    typed = client.get(reverse("search"), {"q": "قصف", "place_text": "مسكنة"})
+    assert typed.context["form"].cleaned_data["place"] == maskanah.pk
+    unknown = client.get(reverse("search"), {"q": "قصف", "place_text": "لا مكان"})
+    assert "Nothing of that name." in unknown.content.decode()
+
+
+def test_a_sub_type_of_another_type_is_refused(corpus, editor):
+    response = client_of(editor).get(
+        reverse("search"), {"q": "قصف", "event_type": "Battles", "sub_event_type": "Grenade"}
+    )
+    assert response.context["form"].errors["sub_event_type"]
+    assert not response.context["asked"]
+
+
+def test_pages_of_a_rare_word_sort_undated_articles_last(corpus, editor, monkeypatch):
+    # Two hits among many articles: on PostgreSQL the rare-word path (ids, sorted rows).
+    monkeypatch.setattr(search, "PAGE_SIZE", 1)
+    for i in range(6):
+        new_article(corpus, f"x{i}", f"خبر عادي {i}", f"2026-02-0{i + 1}")
+    undated = new_article(corpus, "u", "في سراقب")
+    dated = new_article(corpus, "d", "في سراقب أيضا", "2026-01-01")
+    everything = search.search(editor, "سراقب")
+    first, after = search.page(everything)
+    second, end = search.page(everything, after)
+    assert (first, second, end) == ([dated], [undated], "")

@@ -30,6 +30,9 @@ __all__ = [
     "ANNOTATORS",
     "FORMATS",
     "GOLD",
+    "INCIDENT",
+    "LEVELS",
+    "REPORT",
     "Chunk",
     "Selection",
     "chunks",
@@ -42,6 +45,12 @@ __all__ = [
 GOLD = "gold"
 ANNOTATORS = "annotators"
 FORMATS = ("jsonl", "conll", "acled", "geojson", "bundle")
+# Report level: one row per event of each report. Incident level: one row per incident, the
+# events editors linked across reports merged (see incidents.py); CoNLL has report level only.
+REPORT = "report"
+INCIDENT = "incident"
+LEVELS = (REPORT, INCIDENT)
+INCIDENT_FORMATS = ("jsonl", "acled", "geojson")
 # Content type and file extension of each format.
 MEDIA = {
     "jsonl": ("application/x-ndjson; charset=utf-8", "jsonl"),
@@ -189,7 +198,7 @@ class Chunk:
         return [_record(self, article, layer) for article, layer in self.pairs()]
 
 
-def fetched(selection: Selection, size: int = CHUNK) -> Iterator[Chunk]:
+def fetched(selection: Selection, size: int = CHUNK, spans: bool = True) -> Iterator[Chunk]:
     """The selection's chunks: articles by primary key, a few bulk queries per chunk.
 
     On PostgreSQL outside a transaction (the export command, a streamed download) the
@@ -198,17 +207,21 @@ def fetched(selection: Selection, size: int = CHUNK) -> Iterator[Chunk]:
     each query in turn, could not keep up with the writer. Inside a transaction (tests,
     or a caller that needs one snapshot) another connection would not see the same data,
     so the chunks are read here, one after the other.
+
+    `spans=False` leaves the spans out (an empty dict): the incident level reads events only.
     """
     connection = connections[Article.objects.db]
     if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        return _read_ahead(selection, size)
-    return _read(selection, size)
+        return _read_ahead(selection, size, spans=spans)
+    return _read(selection, size, spans)
 
 
 READERS = 2
 
 
-def _read_ahead(selection: Selection, size: int, readers: int = READERS) -> Iterator[Chunk]:
+def _read_ahead(
+    selection: Selection, size: int, readers: int = READERS, spans: bool = True
+) -> Iterator[Chunk]:
     bounds = _bounds(selection, size)
     # Reader k reads chunks k, k + readers, …, each one ahead at most: memory stays flat.
     ready = [queue.Queue(maxsize=1) for _ in range(readers)]
@@ -226,7 +239,7 @@ def _read_ahead(selection: Selection, size: int, readers: int = READERS) -> Iter
     def work(k: int) -> None:
         try:
             for low, high in bounds[k::readers]:
-                if not put(k, _chunk(selection, low, high)):
+                if not put(k, _chunk(selection, low, high, spans)):
                     return
         except BaseException as exc:  # handed to the writer, raised there
             put(k, exc)
@@ -253,9 +266,9 @@ def _read_ahead(selection: Selection, size: int, readers: int = READERS) -> Iter
             thread.join(timeout=10)
 
 
-def _read(selection: Selection, size: int) -> Iterator[Chunk]:
+def _read(selection: Selection, size: int, spans: bool = True) -> Iterator[Chunk]:
     for low, high in _bounds(selection, size):
-        chunk = _chunk(selection, low, high)
+        chunk = _chunk(selection, low, high, spans)
         if chunk is not None:
             yield chunk
 
@@ -277,14 +290,14 @@ def _bounds(selection: Selection, size: int) -> list[tuple[int, int | None]]:
     return [*zip(lows, highs, strict=False), (lows[-1], None)]
 
 
-def _chunk(selection: Selection, low: int, high: int | None) -> Chunk | None:
+def _chunk(selection: Selection, low: int, high: int | None, spans: bool = True) -> Chunk | None:
     articles = selection.articles().filter(pk__gt=low).order_by("pk")
     if high is not None:
         articles = articles.filter(pk__lte=high)
     rows = _article_rows(articles.values_list(*ARTICLE_FIELDS, "metadata"))
     if not rows:
         return None
-    return _fetch(selection, rows, selection.layers_between(low, rows[-1][0]))
+    return _fetch(selection, rows, selection.layers_between(low, rows[-1][0]), spans)
 
 
 def chunks(selection: Selection, size: int = CHUNK) -> Iterator[list[dict[str, Any]]]:
@@ -293,10 +306,18 @@ def chunks(selection: Selection, size: int = CHUNK) -> Iterator[list[dict[str, A
         yield chunk.records()
 
 
-def stream(selection: Selection, fmt: str, on_drop: Callable | None = None) -> Iterator[bytes]:
-    """The text formats as pieces of UTF-8; `on_drop` hears of spans CoNLL could not write."""
+def stream(
+    selection: Selection, fmt: str, on_drop: Callable | None = None, level: str = REPORT
+) -> Iterator[bytes]:
+    """The text formats as pieces of UTF-8; `on_drop` hears of spans CoNLL could not write.
+    At the incident level (JSONL, ACLED CSV and GeoJSON only) one row per incident."""
     # The writers import this package, so they are imported here, not at the top.
-    from . import acled, conll, geojson, jsonl
+    from . import acled, conll, geojson, incidents, jsonl
+
+    if level == INCIDENT:
+        if fmt not in INCIDENT_FORMATS:
+            raise ValueError(f"{fmt} has no incident level")
+        return incidents.stream(selection, fmt)
 
     if fmt == "jsonl":
         return jsonl.write(selection)  # UTF-8 already
@@ -312,7 +333,9 @@ def records(selection: Selection) -> Iterator[dict[str, Any]]:
         yield from chunk
 
 
-def _fetch(selection: Selection, articles: list[tuple], layers: QuerySet[Layer]) -> Chunk:
+def _fetch(
+    selection: Selection, articles: list[tuple], layers: QuerySet[Layer], with_spans: bool = True
+) -> Chunk:
     rows = list(
         layers.values_list("id", "article_id", "kind", "state", "annotator__username").order_by()
     )
@@ -322,7 +345,7 @@ def _fetch(selection: Selection, articles: list[tuple], layers: QuerySet[Layer])
     for row in rows:
         by_article.setdefault(row[1], []).append(row)
     ids = [row[0] for row in rows]
-    spans = _spans_by_layer(ids) if ids else {}
+    spans = _spans_by_layer(ids) if ids and with_spans else {}
     events = _events_by_layer(ids) if ids else {}
     return Chunk(
         corpus=selection.corpus.name,
@@ -474,7 +497,7 @@ def events(chunk: Chunk, layer: tuple, body: str, layer_spans: list[tuple]) -> l
     # Evidence names the span it cites by its position in the record's span list.
     index = {row[1]: i for i, row in enumerate(layer_spans)}
     return [
-        _event(row, body, chunk.evidence.get(row[1], ()), index, chunk.places, chunk.actors)
+        event_record(row, body, chunk.evidence.get(row[1], ()), index, chunk.places, chunk.actors)
         for row in rows
     ]
 
@@ -502,7 +525,7 @@ def span_dicts(rows: list[tuple], body: str, places: dict[int, dict]) -> list[di
     ]
 
 
-def _event(
+def event_record(
     row: tuple,
     body: str,
     evidence: Any,
@@ -510,6 +533,8 @@ def _event(
     places: dict[int, dict],
     actors: dict[int, dict],
 ) -> dict[str, Any]:
+    """An event row (EVENT_FIELDS) as a record's event dict; `evidence` rows are
+    (event_id, field, start, end, span_id, id), their text cut from `body`."""
     (_, _, event_type, sub_type, when, time_precision, a1, aa1, a2, aa2, civilians, place) = row[
         :12
     ]

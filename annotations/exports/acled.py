@@ -83,10 +83,13 @@ def countries() -> dict[str, dict[str, Any]]:
 def events(record: dict[str, Any], timestamp: int | None = None) -> Iterator[dict[str, Any]]:
     """The record's events as typed rows keyed by COLUMNS (None where unknown)."""
     for number, event in enumerate(record["events"], start=1):
-        yield _row(record, number, event, timestamp)
+        yield event_row(record, number, event, timestamp)
 
 
-def _row(record: dict[str, Any], number: int, event: dict[str, Any], timestamp: int | None):
+def event_row(
+    record: dict[str, Any], number: int, event: dict[str, Any], timestamp: int | None
+) -> dict[str, Any]:
+    """One event of a record (its `number` in the layer) as a typed row keyed by COLUMNS."""
     place = event["place"] or {}
     code = place.get("country_code") or ""
     country = countries().get(code, {})

@@ -16,6 +16,13 @@ from django.utils import timezone
 
 from ..models import Layer, TaggerModel
 from . import Selection
+from .incidents import RULE, Counts
+
+INCIDENT_COUNTS = (
+    "The incident-level files (incidents.csv, incidents.geojson, incidents.jsonl): reports are "
+    "the exported articles with at least one event; duplicates removed = events - incidents "
+    "(rows); linked incidents are rows of two or more events."
+)
 
 
 @dataclass
@@ -76,8 +83,11 @@ def taggers(selection: Selection) -> dict[str, Any]:
     }
 
 
-def build(selection: Selection, stats: Stats, files: list[str]) -> dict[str, Any]:
-    return {
+def build(
+    selection: Selection, stats: Stats, files: list[str], incidents: Counts | None = None
+) -> dict[str, Any]:
+    """`incidents`: what the incident-level pass counted, when the files include it."""
+    sheet = {
         "title": f"Newsdesk export of {selection.corpus.name}",
         "exported_at": timezone.now().isoformat(timespec="seconds"),
         "selection": selection.describe(),
@@ -97,6 +107,9 @@ def build(selection: Selection, stats: Stats, files: list[str]) -> dict[str, Any
         "agreement": agreement(stats.article_ids),
         "taggers": taggers(selection),
     }
+    if incidents is not None:
+        sheet["incident_level"] = {**incidents.as_dict(), "rule": RULE}
+    return sheet
 
 
 def as_json(sheet: dict[str, Any]) -> str:
@@ -111,6 +124,10 @@ def as_markdown(sheet: dict[str, Any]) -> str:
     lines += ["", "## Layer states", "", *_table(sheet["layer_states"])]
     lines += ["", "## Labels (spans)", "", *_table(sheet["labels"])]
     lines += ["", "## Event types", "", *_table(sheet["event_types"])]
+    if "incident_level" in sheet:
+        level = dict(sheet["incident_level"])
+        rule = level.pop("rule")
+        lines += ["", "## Incidents", "", *_table(level), "", INCIDENT_COUNTS, "", rule]
     lines += ["", "## Agreement", ""]
     agreement = sheet["agreement"]
     if agreement["available"]:

@@ -10,12 +10,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import assignment, events, history, spans
+from .. import assignment, events, history, search, spans
 from ..document import document_for
 from ..events import events_with_evidence
 from ..forms import PublicationDateForm
 from ..models import Article, AuditEntry, Corpus, Evidence, Layer, Span
 from . import access
+from .search import SearchForm, filter_context, next_query
 
 # Handed in: what an editor counts as done for an annotator.
 HANDED_IN = (Layer.SUBMITTED, Layer.APPROVED)
@@ -24,10 +25,12 @@ HANDED_IN = (Layer.SUBMITTED, Layer.APPROVED)
 @login_required
 @require_GET
 def article_list(request: HttpRequest) -> HttpResponse:
-    # Newest first: what was just imported is what an editor looks for.
-    articles = list(
-        Article.objects.visible_to(request.user).distinct().select_related("corpus").order_by("-pk")
-    )
+    # The search's filters and words; newest first (what was just imported is what an
+    # editor looks for), in keyset pages so a deep page costs what the first one does.
+    form = SearchForm(request.GET, user=request.user)
+    valid = form.is_valid()
+    after = form.cleaned_data["after"] if valid else ""
+    articles, next_after = _listed(request, form, after)
     own = {
         layer.article_id: layer
         for layer in Layer.objects.annotators().filter(annotator=request.user, article__in=articles)
@@ -56,7 +59,33 @@ def article_list(request: HttpRequest) -> HttpResponse:
             (label, counts.get(shown[article.pk], {}).get(label, 0))
             for label in article.corpus.labels
         ]
-    return render(request, "annotations/article_list.html", {"articles": articles})
+    context = {
+        **filter_context(request, form),
+        "articles": articles,
+        "filtered": valid and form.asked(),
+        "paged": bool(after),
+        "next_query": next_query(request, next_after) if next_after else "",
+        "first_query": next_query(request, ""),
+    }
+    template = "annotations/article_list.html"
+    if request.htmx:
+        template += "#list"
+    return render(request, template, context)
+
+
+def _listed(request: HttpRequest, form: SearchForm, after: str) -> tuple[list[Article], str]:
+    """One keyset page of the articles the words and filters keep (every visible article
+    when the form is not valid: its errors are shown above the list)."""
+    valid = form.is_valid()
+    query = form.cleaned_data["q"] if valid else ""
+    filters = form.filters() if valid else search.Filters()
+    found = search.filtered(Article.objects.visible_to(request.user), query, filters)
+    keep = None
+    if filters.in_spans:
+        keep = search.in_spans(request.user, query, filters)
+    else:
+        found = found.defer("body")  # a list of titles; only the span check reads bodies
+    return search.page(found, after, size=search.LIST_PAGE_SIZE, order=search.BY_ID, keep=keep)
 
 
 def _progress(articles: list[Article]) -> dict[int, str]:

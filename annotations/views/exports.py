@@ -23,7 +23,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from ..exports import ANNOTATORS, GOLD, MEDIA, Selection, bundle, stream
+from ..exports import (
+    ANNOTATORS,
+    GOLD,
+    INCIDENT,
+    MEDIA,
+    REPORT,
+    Selection,
+    bundle,
+    stream,
+)
 from ..exports.acled import EXCEL_BOM
 from ..models import Corpus, Layer, Membership
 from .access import parse_id
@@ -64,6 +73,18 @@ class ExportForm(forms.Form):
     since = forms.DateField(required=False, widget=DateInput, label=gettext_lazy("Published from"))
     until = forms.DateField(required=False, widget=DateInput, label=gettext_lazy("Published to"))
     format = forms.ChoiceField(choices=FORMAT_CHOICES, label=gettext_lazy("Format"))
+    level = forms.ChoiceField(
+        choices=[
+            (REPORT, gettext_lazy("Reports: one row per event of each report")),
+            (INCIDENT, gettext_lazy("Incidents: one row per incident, linked reports merged")),
+        ],
+        initial=REPORT,
+        required=False,  # report level unless asked
+        label=gettext_lazy("Level"),
+        help_text=gettext_lazy(
+            "For the CSV, GeoJSON and JSONL. The zip bundle always holds both levels."
+        ),
+    )
     # Excel takes a CSV without a byte order mark for the local code page and garbles the
     # Arabic; with the mark it reads UTF-8. Other tools may show the mark: opt in.
     excel = forms.BooleanField(
@@ -91,6 +112,10 @@ class ExportForm(forms.Form):
         since, until = data.get("since"), data.get("until")
         if since and until and since > until:
             self.add_error("until", _("The start date is after the end date."))
+        data["level"] = data.get("level") or REPORT
+        if data["level"] == INCIDENT and data.get("format") == "conll":
+            # CoNLL tags each report's tokens: an incident has no text of its own.
+            self.add_error("level", _("CoNLL has no incident level."))
         return data
 
     def selection(self) -> Selection:
@@ -130,9 +155,11 @@ def export_download(request: HttpRequest) -> HttpResponse:
         # The form again with what was wrong, as a page: the download link is a plain GET.
         return render(request, "annotations/export.html", {"form": form}, status=422)
     selection, fmt = form.selection(), form.cleaned_data["format"]
-    excel = form.cleaned_data["excel"]
+    excel, level = form.cleaned_data["excel"], form.cleaned_data["level"]
     content_type, extension = MEDIA[fmt]
     name = f"{slugify(selection.corpus.name, allow_unicode=True) or 'corpus'}-{selection.layers}"
+    if level == INCIDENT and fmt != "bundle":
+        name += "-incidents"
     if fmt == "bundle":
         # A zip needs its central directory at the end: build it in a temporary file
         # (deleted when the response closes it), then send the file.
@@ -144,7 +171,7 @@ def export_download(request: HttpRequest) -> HttpResponse:
             raise
         target.seek(0)
         return FileResponse(target, as_attachment=True, filename=f"{name}.zip")
-    pieces = stream(selection, fmt)
+    pieces = stream(selection, fmt, level=level)
     if excel and fmt == "acled":
         pieces = with_bom(pieces)
     response = StreamingHttpResponse(pieces, content_type=content_type)

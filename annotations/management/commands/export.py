@@ -9,7 +9,19 @@ from typing import IO
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection
 
-from annotations.exports import ANNOTATORS, FORMATS, GOLD, Selection, bundle, jsonl, stream
+from annotations.exports import (
+    ANNOTATORS,
+    FORMATS,
+    GOLD,
+    INCIDENT,
+    INCIDENT_FORMATS,
+    LEVELS,
+    REPORT,
+    Selection,
+    bundle,
+    jsonl,
+    stream,
+)
 from annotations.exports.conll import Dropped
 from annotations.models import Corpus, Layer
 
@@ -31,6 +43,12 @@ class Command(BaseCommand):
         parser.add_argument("--state", choices=[s for s, _ in Layer.STATES])
         parser.add_argument("--since", type=date.fromisoformat, help="published on or after")
         parser.add_argument("--until", type=date.fromisoformat, help="published on or before")
+        parser.add_argument(
+            "--level",
+            choices=LEVELS,
+            default=REPORT,
+            help="incident: one row per incident (JSONL, ACLED CSV and GeoJSON)",
+        )
         parser.add_argument("--output", default="-", help="file to write, or - for stdout")
         parser.add_argument(
             "--jobs",
@@ -64,10 +82,17 @@ class Command(BaseCommand):
         output, fmt, jobs = options["output"], options["format"], options["jobs"]
         if jobs < 1:
             raise CommandError("--jobs must be at least 1")
+        level = options["level"]
+        # The bundle holds both levels; CoNLL is about spans and has no incident level.
+        if level == INCIDENT and fmt not in (*INCIDENT_FORMATS, "bundle"):
+            choices = ", ".join(INCIDENT_FORMATS)
+            raise CommandError(f"{fmt} has no incident level (use one of {choices})")
         if fmt == "bundle":
             self._bundle(selection, output)
             return
-        if fmt == "jsonl" and jobs > 1:
+        if level == INCIDENT:
+            pieces = stream(selection, fmt, level=INCIDENT)
+        elif fmt == "jsonl" and jobs > 1:
             if connection.vendor != "postgresql":
                 # Forked workers and an SQLite connection (in memory, in tests) do not mix.
                 raise CommandError("--jobs above 1 needs PostgreSQL")

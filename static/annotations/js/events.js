@@ -47,6 +47,8 @@
     if (item && !item.contains(event.relatedTarget) && canHighlight) CSS.highlights.delete("evidence-hover");
   });
   document.body.addEventListener("htmx:afterSettle", showPanelEvidence);
+  // A page opened on an event (the explorer's row links) shows its evidence at once.
+  showPanelEvidence();
   // An event just opened may sit below a long list in the side column: bring it into view.
   document.body.addEventListener("htmx:oobAfterSwap", (event) => {
     const panel = event.detail.target;

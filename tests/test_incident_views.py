@@ -1,0 +1,304 @@
+"""Incidents for editors: suggestions found when events are saved or layers approved, the
+decisions on them (link, not the same, undo), overrides, and the pages that show them."""
+
+import io
+from datetime import date
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from annotations import events, incidents, workflow
+from annotations.models import (
+    Article,
+    AuditEntry,
+    Event,
+    Evidence,
+    Incident,
+    IncidentCandidate,
+    IncidentEvent,
+    Layer,
+    Place,
+)
+
+from .conftest import make_user
+
+HX = {"HTTP_HX_REQUEST": "true"}
+STRIKE = ("Explosions/Remote violence", "Air/drone strike")
+BODY = "قال ناشطون إن طائرات حربية قصفت بلدة بنش صباح الأحد. وقتل ثلاثة مدنيين في القصف."
+
+
+@pytest.fixture
+def binnish(db) -> Place:
+    return Place.objects.create(
+        geonameid=171451, name="Binnish", latitude=35.95664, longitude=36.7138,
+        country_code="SY", admin1_code="12", admin2="Idlib",
+    )  # fmt: skip
+
+
+def report(corpus, title, place, *, kind=Layer.GOLD, state=Layer.IN_PROGRESS, annotator=None,
+           day=date(2024, 3, 10), fatalities=None, source="") -> Event:  # fmt: skip
+    body = f"{BODY} ({title})"  # one body per article (content hashes are unique)
+    article = Article.objects.create(corpus=corpus, title=title, body=body, source=source)
+    layer = Layer.objects.create(article=article, kind=kind, state=state, annotator=annotator)
+    event = Event.objects.create(
+        layer=layer, event_type=STRIKE[0], sub_event_type=STRIKE[1], event_date=day,
+        time_precision=1, place=place, geo_precision=1, fatalities=fatalities,
+    )  # fmt: skip
+    Evidence.objects.create(event=event, field="event_type", start=14, end=31)  # طائرات حربية قصفت
+    return event
+
+
+def pair(*pair_events: Event) -> IncidentCandidate:
+    a, b = sorted(e.pk for e in pair_events)
+    return IncidentCandidate.objects.get(event_a_id=a, event_b_id=b)
+
+
+@pytest.fixture
+def two(corpus, binnish, django_capture_on_commit_callbacks) -> tuple[Event, Event]:
+    """Two reports of one strike, the second saved after the first: one suggestion."""
+    a = report(corpus, "تقرير أ", binnish, fatalities=3, source="Outlet A")
+    b = report(corpus, "تقرير ب", binnish, fatalities=5, source="Outlet B")
+    with django_capture_on_commit_callbacks(execute=True):
+        incidents.queue_for(b.layer, [b.pk])
+    return a, b
+
+
+# --- Wiring: suggestions follow writes and approvals -------------------------------------------
+
+
+def test_saving_a_gold_event_finds_its_match_after_commit(
+    corpus, binnish, editor, django_capture_on_commit_callbacks
+):
+    a = report(corpus, "a", binnish)
+    b = report(corpus, "b", binnish, day=date(2024, 3, 20))
+    with django_capture_on_commit_callbacks(execute=False) as waiting:
+        b.event_date = date(2024, 3, 11)
+        events.save_edit(b, editor, b.layer.version)
+    assert not IncidentCandidate.objects.exists()  # nothing before the commit
+    for callback in waiting:
+        callback()
+    assert pair(a, b).decision == IncidentCandidate.PENDING
+
+
+def test_an_annotators_events_count_once_approved_and_stop_when_returned(
+    corpus, binnish, alice, editor, django_capture_on_commit_callbacks
+):
+    gold = report(corpus, "gold", binnish)
+    mine = report(corpus, "alice's", binnish, kind=Layer.ANNOTATOR, state=Layer.SUBMITTED,
+                  annotator=alice)  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        events.save_edit(gold, editor, gold.layer.version)
+    assert not IncidentCandidate.objects.exists()  # a submitted layer does not count yet
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.approve(mine.layer, editor)
+    assert pair(gold, mine).decision == IncidentCandidate.PENDING
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.request_changes(mine.layer, editor, "fix the date")
+    assert not IncidentCandidate.objects.exists()
+
+
+def test_approving_gold_finds_matches_for_all_its_events(
+    corpus, binnish, editor, django_capture_on_commit_callbacks
+):
+    a = report(corpus, "a", binnish, state=Layer.APPROVED)
+    b = report(corpus, "b", binnish)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.approve_gold(b.layer, editor)
+    assert pair(a, b)
+
+
+def test_the_backfill_command_finds_every_pair(corpus, binnish):
+    a, b = report(corpus, "a", binnish), report(corpus, "b", binnish)
+    out = io.StringIO()
+    call_command("find_incidents", "--corpus", corpus.name, "--now", stdout=out)
+    assert pair(a, b).decision == IncidentCandidate.PENDING
+    assert "2 events searched, 1 suggestions pending" in out.getvalue()
+    call_command("find_incidents", stdout=out)  # queued (the tests' backend runs it at once)
+    assert "2 events queued" in out.getvalue() and IncidentCandidate.objects.count() == 1
+
+
+# --- Decisions ----------------------------------------------------------------------------------
+
+
+def test_link_makes_an_incident_and_undo_takes_it_apart(two, editor):
+    a, b = two
+    candidate = pair(a, b)
+    incident = incidents.link(candidate, editor)
+    assert set(incident.events.all()) == {a, b}
+    candidate.refresh_from_db()
+    assert (candidate.decision, candidate.decided_by) == ("linked", editor)
+    entries = AuditEntry.objects.filter(object_type="incident_match", object_id=candidate.pk)
+    assert {e.layer_id for e in entries} == {a.layer_id, b.layer_id}  # each article's history
+    incidents.undo(candidate, editor)
+    candidate.refresh_from_db()
+    assert candidate.decision == "pending" and not Incident.objects.exists()
+
+
+def test_a_stale_decision_is_refused_not_applied_twice(two, editor, corpus):
+    candidate = pair(*two)
+    incidents.link(candidate, editor)
+    other_editor = make_user(corpus, "eve", "editor")
+    with pytest.raises(incidents.DecisionRefused, match="already decided"):
+        incidents.reject(candidate, other_editor)
+    with pytest.raises(incidents.DecisionRefused, match="already decided"):
+        incidents.link(candidate, editor)
+    assert IncidentEvent.objects.count() == 2
+    incidents.undo(candidate, editor)
+    with pytest.raises(incidents.DecisionRefused, match="no decision to undo"):
+        incidents.undo(candidate, editor)
+
+
+def test_a_third_report_joins_and_two_incidents_merge_and_split_again(
+    corpus, binnish, editor, django_capture_on_commit_callbacks
+):
+    a, b, c, d = (report(corpus, t, binnish) for t in "abcd")
+    with django_capture_on_commit_callbacks(execute=True):
+        incidents.queue_for(d.layer, [a.pk, b.pk, c.pk, d.pk])
+    first = incidents.link(pair(a, b), editor)
+    assert incidents.link(pair(b, c), editor) == first  # c joins a and b
+    second = incidents.link(pair(d, a), editor)  # d joins too
+    assert set(second.events.all()) == {a, b, c, d}
+    incidents.undo(pair(d, a), editor)
+    incidents.undo(pair(b, c), editor)
+    other = Incident.objects.create(corpus=corpus, overrides={"fatalities": 2})
+    IncidentEvent.objects.create(incident=other, event=c)
+    IncidentEvent.objects.create(incident=other, event=d)
+    merged = incidents.link(pair(b, c), editor)  # both in one already: the two merge
+    assert merged == first and set(merged.events.all()) == {a, b, c, d}
+    assert merged.overrides == {"fatalities": 2} and not Incident.objects.filter(pk=other.pk)
+    incidents.undo(pair(b, c), editor)  # split again, the override back where it was
+    split = incidents.incident_of(c)
+    assert set(split.events.all()) == {c, d} and split.overrides == {"fatalities": 2}
+    first.refresh_from_db()
+    assert set(first.events.all()) == {a, b} and first.overrides == {}
+
+
+def test_reject_keeps_the_pair_on_record_and_undo_brings_it_back(two, editor):
+    candidate = pair(*two)
+    incidents.reject(candidate, editor)
+    candidate.refresh_from_db()
+    assert candidate.decision == "rejected" and not Incident.objects.exists()
+    assert incidents.last_decision(IncidentCandidate.objects.all(), editor) == candidate
+    incidents.undo(candidate, editor)
+    assert incidents.last_decision(IncidentCandidate.objects.all(), editor) is None
+
+
+def test_overrides_win_over_the_rule_are_audited_and_refuse_stale_forms(two, editor, binnish):
+    incident = incidents.link(pair(*two), editor)
+    assert incidents.reconcile(incident)["fatalities"] == 3
+    seen = incident.updated.isoformat()
+    incident = incidents.set_override(incident, "fatalities", 4, editor, seen=seen)
+    incident = incidents.set_override(incident, "event_date", date(2024, 3, 9), editor)
+    got = incidents.reconcile(incident)
+    assert (got["fatalities"], got["event_date"]) == (4, date(2024, 3, 9))
+    assert got["overridden"] == ["event_date", "fatalities"]
+    assert "Set by an editor" in incidents.explain(got)["fatalities"]
+    with pytest.raises(incidents.DecisionRefused, match="changed since"):
+        incidents.set_override(incident, "fatalities", 9, editor, seen=seen)
+    incident = incidents.clear_override(incident, "fatalities", editor)
+    assert incidents.reconcile(incident)["fatalities"] == 3
+    changes = AuditEntry.objects.filter(object_type="incident", object_id=incident.pk)
+    assert changes.count() == 3 * 2  # three changes, each in both reports' histories
+
+
+def test_deleting_an_event_leaves_no_one_report_incident(two, editor):
+    a, b = two
+    incidents.link(pair(a, b), editor)
+    events.delete_event(b, editor, b.layer.version)
+    assert not Incident.objects.exists() and Event.objects.filter(pk=a.pk).exists()
+
+
+# --- Pages --------------------------------------------------------------------------------------
+
+
+def test_the_queue_shows_both_reports_with_evidence_and_the_scores_words(client, two, editor):
+    client.force_login(editor)
+    page = client.get(reverse("incident_queue")).content.decode()
+    assert page.count('<mark title="event type">طائرات حربية قصفت</mark>') == 2
+    assert "the same place" in page and "the same day" in page
+    assert "Outlet A" in page and "Outlet B" in page
+    assert 'id="link-button"' in page and "incidents.js" in page
+    part = client.get(reverse("incident_queue"), {"decision": "linked"}, **HX).content.decode()
+    assert part.lstrip().startswith('<section id="queue"')
+    assert "No suggested matches here" in part and "<html" not in part
+
+
+def test_y_posts_link_and_the_queue_moves_on_htmx_and_plain(client, two, editor):
+    client.force_login(editor)
+    candidate = pair(*two)
+    url = reverse("candidate_link", args=[candidate.pk])
+    answer = client.post(url, {"decision": "", "i": "0"}, **HX)
+    assert answer.status_code == 200 and "now has 2 reports" in answer.content.decode()
+    again = client.post(url, {"i": "0"}, **HX)  # a double submit
+    assert again.status_code == 409 and "already decided" in again.content.decode()
+    plain = client.post(reverse("candidate_undo", args=[candidate.pk]), {"decision": "pending"})
+    assert plain.status_code == 302 and plain["Location"].startswith(reverse("incident_queue"))
+    assert pair(*two).decision == "pending"
+    reject = client.post(reverse("candidate_reject", args=[candidate.pk]), **HX)
+    assert reject.status_code == 200 and pair(*two).decision == "rejected"
+    assert f"pair #{candidate.pk}" in reject.content.decode()  # the undo button names it
+
+
+def test_annotators_and_strangers_are_refused(client, two, alice, stranger):
+    candidate = pair(*two)
+    for user in (alice, stranger):
+        client.force_login(user)
+        assert client.get(reverse("incident_queue")).status_code == 404
+        assert client.get(reverse("incident_list")).status_code == 404
+        assert client.post(reverse("candidate_link", args=[candidate.pk])).status_code == 404
+    assert pair(*two).decision == "pending"
+    client.logout()
+    assert client.get(reverse("incident_queue")).status_code == 302  # to the login page
+
+
+def test_an_editor_of_another_corpus_does_not_see_this_one(client, two, corpus):
+    from annotations.models import Corpus
+
+    other = make_user(Corpus.objects.create(name="Elsewhere"), "otto", "editor")
+    client.force_login(other)
+    assert "No suggested matches" in client.get(reverse("incident_queue")).content.decode()
+    assert client.post(reverse("candidate_link", args=[pair(*two).pk])).status_code == 404
+
+
+def test_the_incident_page_explains_and_overrides_with_422_on_bad_values(client, two, editor):
+    client.force_login(editor)
+    incident = incidents.link(pair(*two), editor)
+    url = reverse("incident_detail", args=[incident.pk])
+    queue = client.get(reverse("incident_queue"), {"decision": "linked"}).content.decode()
+    assert f"both reports are in incident #{incident.pk}" in queue and url in queue
+    page = client.get(url).content.decode()
+    assert "The lowest figure any report gives" in page
+    assert "<bdi>Outlet A</bdi>; <bdi>Outlet B</bdi>" in page
+    override = reverse("incident_override", args=[incident.pk])
+    bad = client.post(override, {"field": "fatalities", "value": "-2"}, **HX)
+    assert bad.status_code == 422 and 'class="error"' in bad.content.decode()
+    bad_date = client.post(override, {"field": "event_date", "value": "2024-13-40"}, **HX)
+    assert bad_date.status_code == 422
+    no_place = client.post(override, {"field": "place", "value": "999999"}, **HX)
+    assert no_place.status_code == 422 and "No place has this id" in no_place.content.decode()
+    seen = Incident.objects.get(pk=incident.pk).updated.isoformat()
+    good = client.post(override, {"field": "fatalities", "value": "4", "seen": seen}, **HX)
+    assert good.status_code == 200 and "Override saved" in good.content.decode()
+    stale = client.post(override, {"field": "fatalities", "value": "6", "seen": seen}, **HX)
+    assert stale.status_code == 409
+    plain = client.post(override, {"field": "fatalities", "clear": "1"})
+    assert plain.status_code == 302 and Incident.objects.get(pk=incident.pk).overrides == {}
+    listing = client.get(reverse("incident_list")).content.decode()
+    assert url in listing and "Air/drone strike" in listing
+
+
+def test_incident_pages_refuse_annotators(client, two, editor, alice):
+    incident = incidents.link(pair(*two), editor)
+    client.force_login(alice)
+    assert client.get(reverse("incident_detail", args=[incident.pk])).status_code == 404
+    override = reverse("incident_override", args=[incident.pk])
+    assert client.post(override, {"field": "fatalities", "value": "1"}).status_code == 404
+
+
+def test_each_articles_history_tells_the_decision(client, two, editor):
+    a, _b = two
+    incidents.link(pair(*two), editor)
+    client.force_login(editor)
+    history = client.get(reverse("article_history", args=[a.layer.article_id])).content.decode()
+    assert "changed a suggested match" in history and "linked" in history
