@@ -115,50 +115,84 @@ def prepare() -> tuple[int, int]:
     return long_article.pk, others[0].pk
 
 
+# Two more outlets' reports of the bus bombing an annotator coded, with figures that disagree.
 SECOND_REPORT = (
     "دير الزور – وكالة محلية\n\n"
     "قُتل خمسة عمال على الأقل وجُرح آخرون صباح الثلاثاء بانفجار عبوة ناسفة استهدفت حافلتهم "
     "في ريف دير الزور الشرقي، بحسب ناشطين محليين."
 )
+THIRD_REPORT = (
+    "دير الزور – موقع إخباري\n\n"
+    "ارتفعت حصيلة قتلى انفجار العبوة الناسفة في ريف دير الزور الشرقي إلى سبعة عمال، "
+    "بعد وفاة اثنين من الجرحى متأثرين بإصاباتهم، وفق مصدر طبي."
+)
+REPORTS = [
+    (
+        SECOND_REPORT,
+        "وكالة محلية",
+        "مقتل عمال نفط بانفجار عبوة في ريف دير الزور",
+        5,
+        [
+            ("fatalities", "قُتل خمسة عمال"),
+            ("event_date", "صباح الثلاثاء"),
+            ("event_type", "بانفجار عبوة ناسفة"),
+            ("location", "ريف دير الزور الشرقي"),
+        ],
+    ),
+    (
+        THIRD_REPORT,
+        "موقع إخباري",
+        "ارتفاع حصيلة انفجار ريف دير الزور إلى سبعة قتلى",
+        7,
+        [
+            ("fatalities", "إلى سبعة عمال"),
+            ("event_type", "انفجار العبوة الناسفة"),
+            ("location", "ريف دير الزور الشرقي"),
+        ],
+    ),
+]
 
 
 def second_report(told, editor) -> None:
-    """Another outlet's report of the bus bombing an annotator coded (and an editor approved),
-    coded in gold: the incidents queue then has a suggested pair to show."""
-    from annotations import workflow
-    from annotations.models import Article, Event, Evidence, Layer
+    """Two other outlets' reports of the bus bombing an annotator coded (and an editor
+    approved), coded in gold. The editor links those two into an incident (its page has
+    something to show) and the queue keeps a suggested pair with the annotator's report."""
+    from annotations import incidents, workflow
+    from annotations.models import Article, Event, Evidence, IncidentCandidate, Layer
 
     original = Event.objects.filter(layer__article=told, fatalities__isnull=False).first()
     if original is None:
         return
-    article = Article.objects.create(
-        corpus=told.corpus,
-        title="مقتل عمال نفط بانفجار عبوة في ريف دير الزور",
-        body=SECOND_REPORT,
-        source="وكالة محلية",
-        published_at=told.published_at,
-    )
-    gold = Layer.objects.create(article=article, kind=Layer.GOLD, state=Layer.IN_PROGRESS)
-    event = Event.objects.create(
-        layer=gold,
-        event_type=original.event_type,
-        sub_event_type=original.sub_event_type,
-        event_date=original.event_date,
-        time_precision=original.time_precision,
-        place=original.place,
-        geo_precision=original.geo_precision,
-        fatalities=5,
-        source="وكالة محلية",
-    )
-    for cited, words in [
-        ("fatalities", "قُتل خمسة عمال"),
-        ("event_date", "صباح الثلاثاء"),
-        ("event_type", "بانفجار عبوة ناسفة"),
-        ("location", "ريف دير الزور الشرقي"),
-    ]:
-        start = SECOND_REPORT.index(words)
-        Evidence.objects.create(event=event, field=cited, start=start, end=start + len(words))
-    workflow.approve_gold(gold, editor)  # finds the suggested pair (the task runs in-process)
+    told_again = []
+    for body, source, title, fatalities, cited in REPORTS:
+        article = Article.objects.create(
+            corpus=told.corpus,
+            title=title,
+            body=body,
+            source=source,
+            published_at=told.published_at,
+        )
+        gold = Layer.objects.create(article=article, kind=Layer.GOLD, state=Layer.IN_PROGRESS)
+        event = Event.objects.create(
+            layer=gold,
+            event_type=original.event_type,
+            sub_event_type=original.sub_event_type,
+            event_date=original.event_date,
+            time_precision=original.time_precision,
+            place=original.place,
+            geo_precision=original.geo_precision,
+            fatalities=fatalities,
+            source=source,
+        )
+        for name, words in cited:
+            start = body.index(words)
+            Evidence.objects.create(event=event, field=name, start=start, end=start + len(words))
+        workflow.approve_gold(gold, editor)  # finds suggested pairs (the task runs in-process)
+        told_again.append(event)
+    a, b = sorted(e.pk for e in told_again)
+    pair = IncidentCandidate.objects.filter(event_a_id=a, event_b_id=b).first()
+    if pair is not None:
+        incidents.link(pair, editor)
 
 
 def free_port() -> int:
@@ -322,6 +356,8 @@ def annotator_pages(shot: Shooter) -> None:
         "document.getElementById('event-panel')).scrollIntoView({block: 'end'})"
     )
     shot.shoot(page, "annotate-event", "annotation page, an event's panel with evidence")
+    shot.visit(page, "/search/?q=%D8%AF%D9%8A%D8%B1+%D8%A7%D9%84%D8%B2%D9%88%D8%B1")
+    shot.shoot(page, "search", "search: hits in context, filters and pickers")
 
 
 def editor_pages(shot: Shooter) -> None:
@@ -345,6 +381,10 @@ def editor_pages(shot: Shooter) -> None:
     shot.shoot(page, "export", "export form")
     shot.visit(page, "/incidents/")
     shot.shoot(page, "incidents", "incidents: a suggested pair of reports side by side")
+    shot.visit(page, "/incidents/list/")
+    page.locator("main table td a").first.click()
+    page.wait_for_load_state()
+    shot.shoot(page, "incident", "an incident: reconciled fields, their rule, overrides")
     if not site.import_url:
         site.import_url = upload(page, site)
     shot.visit(page, site.import_url)
