@@ -89,13 +89,14 @@ class Filters:
 def search(user: Any, query: str, filters: Filters = Filters()) -> QuerySet[Article]:
     """Articles the user may see whose title or body contains the query's words in order,
     newest first (by published date, then id: the keyset `after` pages on)."""
-    articles = filtered(Article.objects.visible_to(user), query, filters)
+    articles = filtered(user, Article.objects.visible_to(user), query, filters)
     return articles.order_by(F("published_at").desc(nulls_last=True), "-id")
 
 
-def filtered(articles: QuerySet[Article], query: str, f: Filters) -> QuerySet[Article]:
+def filtered(user: Any, articles: QuerySet[Article], query: str, f: Filters) -> QuerySet[Article]:
     """`articles` narrowed to the query's words and the filters: what the search page and
-    the article list share; each caller orders and pages the result its own way."""
+    the article list share; each caller orders and pages the result its own way. The place,
+    actor, event and layer filters look only at the layers `user` may read."""
     if f.corpus:
         articles = articles.filter(corpus_id=f.corpus)
     if f.published_from:
@@ -103,11 +104,12 @@ def filtered(articles: QuerySet[Article], query: str, f: Filters) -> QuerySet[Ar
     if f.published_to:
         articles = articles.filter(published_at__lte=f.published_to)
     if f.place:
-        articles = articles.filter(_at_places(_places(f), f))
+        articles = articles.filter(_at_places(user, _places(f), f))
     if f.actor or f.event_type or f.sub_event_type:
-        articles = articles.filter(Exists(_events(f).filter(layer__article_id=OuterRef("pk"))))
+        articles = articles.filter(_with_events(user, f))
     if _chose_layers(f):
-        articles = articles.filter(Exists(chosen_layers(f).filter(article_id=OuterRef("pk"))))
+        layers = chosen_layers(user, f).filter(article_id=OuterRef("pk"))
+        articles = articles.filter(Exists(layers))
     key = query_key(query)
     if key:
         return with_words(articles, key)
@@ -174,10 +176,30 @@ def _sampled(found: QuerySet[Article]) -> int:
 FTS_TABLE = "annotations_article_fts"
 
 
-def chosen_layers(f: Filters) -> QuerySet[Layer]:
+def readable_layers(user: Any) -> QuerySet[Layer]:
+    """The layers whose spans and events the user's filters may look at: those the article
+    pages show them (an annotator: their own layer, or the machine's standing in for it; an
+    editor: every layer of their corpora). A filter over any other layer would tell an
+    annotator what a colleague or gold coded, and annotation is blind.
+
+    The rule of `Layer.objects.visible_to(user) | standing_in_for(user)` (a test holds them
+    equal), spelled for a probe of one article's layers: the editor's part by the article's
+    corpus, not as a list of every article of their corpora, which PostgreSQL would hash
+    for each query."""
+    if user.is_superuser:
+        return Layer.objects.all()
+    if not user.is_authenticated:
+        return Layer.objects.none()
+    edited = Q(article__corpus__in=Corpus.objects.edited_by(user).values("pk"))
+    assigned = Q(article__in=Article.objects.assigned_to(user).values("pk"))
+    theirs = Q(kind=Layer.ANNOTATOR, annotator=user) | Q(kind=Layer.MACHINE)
+    return Layer.objects.filter(edited | (assigned & theirs))
+
+
+def chosen_layers(user: Any, f: Filters) -> QuerySet[Layer]:
     """The layers whose spans and events the place, actor and event filters look at: those
-    in the chosen state and of the chosen annotator, or every layer."""
-    layers = Layer.objects.all()
+    the user may read, in the chosen state and of the chosen annotator."""
+    layers = readable_layers(user)
     if f.state:
         layers = layers.filter(state=f.state)
     if f.annotator:
@@ -198,16 +220,27 @@ def _places(f: Filters) -> list[int]:
     return list(places_under(f.place).values_list("pk", flat=True))
 
 
-def _at_places(places: list[int], f: Filters) -> Exists:
-    """Articles with a layer (of the chosen ones) that links a span to, or codes an event
-    at, one of the places. Asked layer by layer: the planner then probes the few layers of
-    each article it reads, by index, instead of joining every span at the places to its
-    layer first."""
+def _at_places(user: Any, places: list[int], f: Filters) -> Exists:
+    """Articles with a layer (of the chosen ones the user may read) that links a span to,
+    or codes an event at, one of the places. Asked layer by layer: the planner then probes
+    the few layers of each article it reads, by index, instead of joining every span at the
+    places to its layer first."""
     spans = Span.objects.filter(layer_id=OuterRef("pk"), place_id__in=places)
     events = Event.objects.filter(layer_id=OuterRef("pk"), place_id__in=places)
-    layers = chosen_layers(f) if _chose_layers(f) else Layer.objects.all()
-    here = layers.filter(article_id=OuterRef("pk")).filter(Q(Exists(spans)) | Q(Exists(events)))
+    here = (
+        chosen_layers(user, f)
+        .filter(article_id=OuterRef("pk"))
+        .filter(Q(Exists(spans)) | Q(Exists(events)))
+    )
     return Exists(here)
+
+
+def _with_events(user: Any, f: Filters) -> Exists:
+    """Articles with a layer (of the chosen ones the user may read) that codes an event of
+    the chosen actor and types; asked layer by layer, as `_at_places` is."""
+    events = _events(f).filter(layer_id=OuterRef("pk"))
+    layers = chosen_layers(user, f).filter(article_id=OuterRef("pk"))
+    return Exists(layers.filter(Exists(events)))
 
 
 def _events(f: Filters) -> QuerySet[Event]:
@@ -219,8 +252,6 @@ def _events(f: Filters) -> QuerySet[Event]:
         events = events.filter(event_type=f.event_type)
     if f.sub_event_type:
         events = events.filter(sub_event_type=f.sub_event_type)
-    if _chose_layers(f):
-        events = events.filter(layer__in=chosen_layers(f))
     return events
 
 
@@ -335,12 +366,15 @@ def _position(last: Article, order: str) -> str:
 
 
 def _after(articles: QuerySet[Article], after: str, order: str = BY_PUBLISHED) -> QuerySet[Article]:
+    """The rows after the position; a position that names none (hand-edited, truncated)
+    starts at the first page, as an unknown filter value is ignored rather than an error."""
     if order == BY_ID:
-        return articles.filter(pk__lt=int(after)) if after.isdigit() else articles
+        pk = cursor_id(after)
+        return articles.filter(pk__lt=pk) if pk is not None else articles
     date_text, _, pk_text = after.partition(":")
-    if not pk_text.isdigit():
+    pk = cursor_id(pk_text)
+    if pk is None:
         return articles
-    pk = int(pk_text)
     if date_text == "-":
         return articles.filter(published_at__isnull=True, pk__lt=pk)
     try:
@@ -350,6 +384,20 @@ def _after(articles: QuerySet[Article], after: str, order: str = BY_PUBLISHED) -
     return articles.filter(
         Q(published_at__lt=date) | Q(published_at=date, pk__lt=pk) | Q(published_at__isnull=True)
     )
+
+
+# The largest bigint, as views.access.MAX_ID: a larger number names no row, and SQLite
+# refuses to compare with it.
+MAX_ID = 2**63 - 1
+
+
+def cursor_id(text: str) -> int | None:
+    """The id of a keyset position; None for anything else. ASCII digits only: `isdigit`
+    also takes '²' (which `int` refuses: a 500) and '١٢' (which `int` reads as 12)."""
+    if not (text.isascii() and text.isdecimal()):
+        return None
+    pk = int(text)
+    return pk if pk <= MAX_ID else None
 
 
 # Span texts. A span's text is a stretch of the body, so the body's words already hold
@@ -370,12 +418,8 @@ def in_spans(user: Any, query: str, f: Filters) -> Callable[[list[Article]], lis
 
 
 def span_ranges(user: Any, article_ids: list[int], f: Filters) -> dict[int, list[tuple[int, int]]]:
-    layers = Layer.objects.visible_to(user) | Layer.objects.standing_in_for(user)
-    if user.is_superuser:
-        layers = Layer.objects.all()
+    layers = chosen_layers(user, f)
     spans = Span.objects.filter(layer__article_id__in=article_ids, layer__in=layers)
-    if _chose_layers(f):
-        spans = spans.filter(layer__in=chosen_layers(f))
     ranges: dict[int, list[tuple[int, int]]] = {}
     for article_id, start, end in spans.values_list("layer__article_id", "start", "end"):
         ranges.setdefault(article_id, []).append((start, end))

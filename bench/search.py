@@ -308,7 +308,10 @@ def _article_list(client: Client, corpus: Corpus) -> None:
         "state + event type": {"state": Layer.IN_PROGRESS, "event_type": "Battles"},
     }
     for name, filters in filter_sets.items():
-        found = search.filtered(Article.objects.all(), "", search.Filters(**_typed(filters)))
+        editor = User.objects.get(username="bench_search_editor")
+        found = search.filtered(
+            editor, Article.objects.all(), "", search.Filters(**_typed(filters))
+        )
         ids = list(found.order_by("-id").values_list("pk", flat=True))
         record(f"article list [{name}]: matching articles", f"{len(ids):,}", "")
         for depth in (1, 50, 500):

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from annotations import search
-from annotations.models import Article, Event, Layer, Span
+from annotations.models import Actor, Article, Event, Layer, Span
 
 from .conftest import add_place
 
@@ -105,3 +105,86 @@ def test_invalid_filters_are_reported_and_the_list_stays(corpus, editor):
 def test_anonymous_visitors_are_sent_to_log_in(db):
     response = Client().get(reverse("article_list"), {"q": "حلب"})
     assert response.status_code == 302
+
+
+# Blind annotation: the list's filters look only at layers the user may read.
+
+
+@pytest.fixture
+def shared(corpus, alice, bob):
+    """An article alice and bob both annotate, where only bob's layer and gold code events
+    (bob's: an actor at a place; gold's: another actor); alice's layer is in progress."""
+    article = new_article(corpus, "أ", "قصف على مسكنة")
+    for user in (alice, bob):
+        article.assignments.create(user=user)
+    maskanah = add_place("Maskanah", ["مسكنة"], 166365)
+    theirs = Actor.objects.create(name="Islamic State", inter_code=2)
+    golds = Actor.objects.create(name="Military Forces of Syria", inter_code=1)
+    Layer.objects.create(
+        article=article, kind=Layer.ANNOTATOR, annotator=alice, state=Layer.IN_PROGRESS
+    )
+    bobs = Layer.objects.create(
+        article=article, kind=Layer.ANNOTATOR, annotator=bob, state=Layer.SUBMITTED
+    )
+    Event.objects.create(
+        layer=bobs, event_type="Battles", sub_event_type="Armed clash", actor1=theirs
+    )
+    start = article.body.index("مسكنة")
+    Span.objects.create(layer=bobs, start=start, end=start + 5, label="LOC", place=maskanah)
+    gold = Layer.objects.create(article=article, kind=Layer.GOLD, state=Layer.APPROVED)
+    Event.objects.create(
+        layer=gold, event_type="Battles", sub_event_type="Armed clash", actor2=golds
+    )
+    return {"article": article, "actor": theirs, "gold_actor": golds, "place": maskanah}
+
+
+def others_work(shared: dict) -> list[dict]:
+    return [
+        {"actor": shared["actor"].pk},
+        {"actor": shared["gold_actor"].pk},
+        {"place": shared["place"].pk},
+        {"event_type": "Battles"},
+        {"state": Layer.SUBMITTED},
+        {"state": Layer.APPROVED},
+    ]
+
+
+def test_an_annotator_cannot_detect_what_a_colleague_or_gold_coded(shared, alice, bob):
+    assert listed(alice) == [shared["article"]]
+    for query in others_work(shared):
+        assert listed(alice, **query) == [], query
+        part = client_of(alice).get(reverse("article_list"), query, **HX).content.decode()
+        assert f'href="{shared["article"].get_absolute_url()}"' not in part, query
+    assert listed(alice, state=Layer.IN_PROGRESS) == [shared["article"]]  # their own layer
+    assert listed(bob, actor=shared["actor"].pk) == [shared["article"]]
+    assert listed(bob, actor=shared["gold_actor"].pk) == []
+
+
+def test_an_annotator_id_the_user_may_not_see_is_refused(shared, alice, bob):
+    query = {"annotator": bob.pk, "actor": shared["actor"].pk}
+    response = client_of(alice).get(reverse("article_list"), query)
+    # As any invalid filter: reported, and the list is every visible article, unfiltered.
+    assert response.context["form"].errors["annotator_text"] == ["Nothing of that name."]
+    assert "search-errors" in response.content.decode()
+    assert list(response.context["articles"]) == [shared["article"]]
+    part = client_of(alice).get(reverse("article_list"), {"annotator": "9" * 20}, **HX)
+    assert part.status_code == 200 and 'id="article-list"' in part.content.decode()
+
+
+def test_an_editor_still_filters_by_any_layer_and_annotator(shared, editor, bob):
+    for query in others_work(shared):
+        assert listed(editor, **query) == [shared["article"]], query
+    assert listed(editor, annotator=bob.pk, actor=shared["actor"].pk) == [shared["article"]]
+    assert listed(editor, annotator=bob.pk, actor=shared["gold_actor"].pk) == []
+
+
+@pytest.mark.parametrize("bad", ["²", "١٢", "-1", "99999999999999999999"])
+def test_a_cursor_that_names_no_row_starts_at_the_first_page(corpus, editor, bad):
+    made = [new_article(corpus, str(i), f"نص {i}") for i in range(3)]
+    links = [f'href="{a.get_absolute_url()}"' for a in reversed(made)]
+    for query in ({"after": bad}, {"after": bad, "q": "نص"}):
+        response = client_of(editor).get(reverse("article_list"), query)
+        assert list(response.context["articles"]) == list(reversed(made))
+        part = client_of(editor).get(reverse("article_list"), query, **HX)
+        assert part.status_code == 200
+        assert [link in part.content.decode() for link in links] == [True] * 3

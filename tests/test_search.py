@@ -334,3 +334,125 @@ def test_pages_of_a_rare_word_sort_undated_articles_last(corpus, editor, monkeyp
     first, after = search.page(everything)
     second, end = search.page(everything, after)
     assert (first, second, end) == ([dated], [undated], "")
+
+
+# Blind annotation: the filters look only at layers the user may read (defects found in
+# review: every layer was looked at, and any annotator id was taken from the query string).
+
+SHELLING = ("Explosions/Remote violence", "Shelling/artillery/missile attack")
+
+
+@pytest.fixture
+def shared(corpus, alice, bob):
+    """An article alice and bob both annotate: bob's layer (submitted) and gold (approved)
+    code actors, a place and event types that alice's own layer (in progress) does not."""
+    article = new_article(corpus, "أ", "قصف على مسكنة")
+    for user in (alice, bob):
+        article.assignments.create(user=user)
+    maskanah = add_place("Maskanah", ["مسكنة"], 166365)
+    theirs = Actor.objects.create(name="Islamic State", inter_code=2)
+    golds = Actor.objects.create(name="Military Forces of Syria", inter_code=1)
+    Layer.objects.create(
+        article=article, kind=Layer.ANNOTATOR, annotator=alice, state=Layer.IN_PROGRESS
+    )
+    bobs = Layer.objects.create(
+        article=article, kind=Layer.ANNOTATOR, annotator=bob, state=Layer.SUBMITTED
+    )
+    Event.objects.create(
+        layer=bobs, event_type="Battles", sub_event_type="Armed clash", actor1=theirs
+    )
+    start = article.body.index("مسكنة")
+    Span.objects.create(layer=bobs, start=start, end=start + 5, label="LOC", place=maskanah)
+    gold = Layer.objects.create(article=article, kind=Layer.GOLD, state=Layer.APPROVED)
+    event_type, sub_type = SHELLING
+    Event.objects.create(layer=gold, event_type=event_type, sub_event_type=sub_type, actor2=golds)
+    return {"article": article, "actor": theirs, "gold_actor": golds, "place": maskanah}
+
+
+def others_work(shared: dict, bob) -> list[dict]:
+    """Filters each of which only bob's layer or gold's passes."""
+    return [
+        {"actor": shared["actor"].pk},
+        {"actor": shared["gold_actor"].pk},
+        {"place": shared["place"].pk},
+        {"event_type": "Battles"},
+        {"sub_event_type": "Armed clash"},
+        {"event_type": SHELLING[0]},
+        {"state": Layer.SUBMITTED},
+        {"state": Layer.APPROVED},
+    ]
+
+
+def searched(user, **query) -> list[Article]:
+    response = client_of(user).get(reverse("search"), {"q": "قصف", **query})
+    assert response.status_code == 200
+    return [a for a, _ in response.context["results"]]
+
+
+def test_an_annotator_cannot_detect_what_a_colleague_or_gold_coded(shared, alice, bob):
+    for query in others_work(shared, bob):
+        assert searched(alice, **query) == [], query
+        assert found(alice, "قصف", **query) == [], query
+    # Their own layer still answers the filters.
+    assert searched(alice, state=Layer.IN_PROGRESS) == [shared["article"]]
+    assert searched(bob, actor=shared["actor"].pk) == [shared["article"]]
+    assert searched(bob, actor=shared["gold_actor"].pk) == []  # gold is the editors'
+
+
+def test_an_annotator_id_the_user_may_not_see_is_refused(shared, alice, bob):
+    response = client_of(alice).get(
+        reverse("search"), {"q": "قصف", "annotator": bob.pk, "actor": shared["actor"].pk}
+    )
+    assert response.context["form"].errors["annotator_text"] == ["Nothing of that name."]
+    assert not response.context["asked"] and not response.context["results"]
+    # Even past the form, the engine looks at no layer alice may not read.
+    assert found(alice, "قصف", annotator=bob.pk, actor=shared["actor"].pk) == []
+    assert found(alice, "قصف", annotator=bob.pk) == []
+
+
+def test_an_editor_still_filters_by_every_layer_of_their_corpora(shared, editor, bob):
+    for query in others_work(shared, bob):
+        assert searched(editor, **query) == [shared["article"]], query
+    chosen = {"annotator": bob.pk, "actor": shared["actor"].pk}
+    assert searched(editor, **chosen) == [shared["article"]]
+    assert searched(editor, annotator=bob.pk, actor=shared["gold_actor"].pk) == []
+
+
+def test_an_editor_of_another_corpus_sees_no_layer_of_this_one(shared, bob):
+    own = Corpus.objects.create(name="Mine")
+    outsider = make_user(own, "mallory2", "editor")
+    shared["article"].assignments.create(user=outsider)  # assigned, yet not an editor here
+    assert found(outsider, "قصف") == [shared["article"]]
+    for query in others_work(shared, bob):
+        assert found(outsider, "قصف", **query) == [], query
+
+
+@pytest.mark.parametrize("bad", ["²", "١٢", "-1", "99999999999999999999"])
+def test_a_cursor_that_names_no_row_starts_at_the_first_page(corpus, editor, bad):
+    made = [new_article(corpus, str(i), f"في حلب {i}") for i in range(3)]
+    newest_first = list(reversed(made))
+    for after in (f"-:{bad}", f"2026-01-01:{bad}", bad):
+        response = client_of(editor).get(reverse("search"), {"q": "حلب", "after": after})
+        assert response.status_code == 200
+        assert [a for a, _ in response.context["results"]] == newest_first
+    everything = search.search(editor, "حلب")
+    assert search.page(everything, f"-:{bad}")[0] == newest_first
+    assert search.page(everything, bad, order=search.BY_ID)[0] == newest_first
+
+
+def test_an_id_filter_past_the_largest_id_is_refused_not_a_crash(corpus, editor):
+    new_article(corpus, "أ", "في حلب")
+    for name in ("corpus", "place", "actor", "annotator"):
+        response = client_of(editor).get(reverse("search"), {"q": "حلب", name: "9" * 20})
+        assert response.status_code == 200 and response.context["form"].errors[name], name
+
+
+def test_the_filters_read_the_layers_the_article_pages_show(shared, corpus, editor, alice, bob):
+    # readable_layers spells the rule of Layer.visible_to | standing_in_for for speed.
+    outsider = make_user(Corpus.objects.create(name="Mine"), "mallory2", "editor")
+    shared["article"].assignments.create(user=outsider)
+    Layer.objects.create(article=shared["article"], kind=Layer.MACHINE)
+    new_article(corpus, "ب", "نص").layers.create(kind=Layer.MACHINE)
+    for user in (editor, alice, bob, outsider, make_user(None, "nobody", None)):
+        shown = Layer.objects.visible_to(user) | Layer.objects.standing_in_for(user)
+        assert set(search.readable_layers(user)) == set(shown), user

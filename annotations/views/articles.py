@@ -79,7 +79,7 @@ def _listed(request: HttpRequest, form: SearchForm, after: str) -> tuple[list[Ar
     valid = form.is_valid()
     query = form.cleaned_data["q"] if valid else ""
     filters = form.filters() if valid else search.Filters()
-    found = search.filtered(Article.objects.visible_to(request.user), query, filters)
+    found = search.filtered(request.user, Article.objects.visible_to(request.user), query, filters)
     keep = None
     if filters.in_spans:
         keep = search.in_spans(request.user, query, filters)

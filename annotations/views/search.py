@@ -18,22 +18,28 @@ from ..forms import SUB_TYPE_CHOICES
 from ..models import Article, Corpus, Layer
 
 ANY = [("", pgettext_lazy("search filter", "any"))]
+# Ids past the largest bigint name nothing, and SQLite refuses to compare with them.
+MAX_ID = engine.MAX_ID
 
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Words"), required=False, max_length=300)
     in_spans = forms.BooleanField(label=_("only in entity spans"), required=False)
-    corpus = forms.IntegerField(label=_("Corpus"), required=False, min_value=1)
+    corpus = forms.IntegerField(label=_("Corpus"), required=False, min_value=1, max_value=MAX_ID)
     published_from = forms.DateField(label=_("Published from"), required=False)
     published_to = forms.DateField(label=_("Published to"), required=False)
     # Pickers send ids; the *_text fields are what was typed, used when nothing was picked
     # (a browser without JavaScript, or Enter before choosing).
-    place = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    place = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
     place_text = forms.CharField(label=_("Place"), required=False, max_length=200)
     within_km = forms.FloatField(
         label=_("within km"), required=False, min_value=0.1, max_value=1000
     )
-    actor = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    actor = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
     actor_text = forms.CharField(label=_("Actor"), required=False, max_length=200)
     event_type = forms.ChoiceField(
         label=_("Event type"), required=False, choices=ANY + [(t, t) for t in EVENT_TYPES]
@@ -42,7 +48,9 @@ class SearchForm(forms.Form):
         label=_("Sub-event type"), required=False, choices=ANY + SUB_TYPE_CHOICES
     )
     state = forms.ChoiceField(label=_("Layer state"), required=False, choices=ANY + Layer.STATES)
-    annotator = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    annotator = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
     annotator_text = forms.CharField(label=_("Annotator"), required=False, max_length=200)
     after = forms.CharField(required=False, max_length=40)
 
@@ -60,6 +68,11 @@ class SearchForm(forms.Form):
         for kind in ("place", "actor", "annotator"):
             if not data.get(kind) and data.get(f"{kind}_text"):
                 data[kind] = self._first_named(kind, data[f"{kind}_text"])
+        if data.get("annotator") and not option(self.user, "annotator", data["annotator"]):
+            # Only someone the picker would offer: the same answer as an unknown id, so the
+            # error does not tell who annotates what either.
+            self.add_error("annotator_text", _("Nothing of that name."))
+            data["annotator"] = None
         return data
 
     def _first_named(self, kind: str, text: str) -> int | None:

@@ -78,8 +78,9 @@
       });
       map.addLayer(clusters);
       if (points.length) {
-        // No animation: the markers are clustered for the final zoom at once, not twice.
-        map.fitBounds(points.map((p) => [p[0], p[1]]), { padding: [20, 20], maxZoom: 8, animate: false });
+        // No animation: the markers are clustered for the final zoom at once, not twice. At
+        // most zoom 6: closer, the country outlines (the only background) leave the map bare.
+        map.fitBounds(points.map((p) => [p[0], p[1]]), { padding: [20, 20], maxZoom: 6, animate: false });
         clusters.addLayers(points.map(marker));
       } else resolve(mine);
     });
