@@ -22,6 +22,21 @@ A pair is a candidate when all of these hold, and its score is the weighted sum 
 
 Only pairs scoring at least THRESHOLD are returned (tuned on the dev split of
 fixtures/incident_eval.jsonl with bench/incidents.py).
+
+One event speaks for each article: an article with a gold layer through its gold events only,
+otherwise through the approved annotator event that scores best against the other event; and a
+link is refused when the incident already holds an event of the newcomer's article.
+
+Decisions are reversible in order: only the latest link touching an incident (its events or
+the events it holds) can be undone, and an undo form carries the decision it showed, so that a
+decision changed since by another editor is refused, not undone unseen.
+
+Members: an event deleted in any way (delete_event, adjudication, a layer deleted) leaves its
+incident first (a pre_delete signal, connected in apps.py), an incident left with one report
+goes, and both are told in the other reports' histories, as is a decided suggestion deleted
+with its event. A member whose layer stops counting (returned to its annotator) stays a
+member, so that approving it again or undoing the link needs nothing put back, but reconcile
+and the incident-level export read only the members whose layer counts (counting_members).
 """
 
 from __future__ import annotations
@@ -40,6 +55,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from .models import (
+    Article,
     AuditEntry,
     Event,
     Incident,
@@ -124,38 +140,86 @@ def _row(values: dict) -> SimpleNamespace:
 
 
 def candidates_for(event: Event) -> list[Candidate]:
-    """Events of other articles that may tell of the same real-world event, best first."""
-    if event.event_date is None:
+    """Events of other articles that may tell of the same real-world event, best first.
+
+    One event speaks for each article of a pair, on both sides: an article with a gold layer
+    speaks through it only; otherwise through the approved annotator layer whose event scores
+    best against the other event (the smaller event id among equals). Without this, the gold
+    event and each annotator's event of one article would each be suggested with the same
+    event of another article, and linking them all would put one article in an incident
+    several times."""
+    if event.event_date is None or not _may_speak(event):
         return []
-    scored: dict[int, tuple[Candidate, int]] = {}
+    scored: dict[int, tuple[Candidate, SimpleNamespace]] = {}
     for values in prefilter(event):
         other = _row(values)
         candidate = score(event, other)
         if candidate is not None and candidate.score >= THRESHOLD:
-            scored[other.pk] = (candidate, other.layer_id)
+            scored[other.pk] = (candidate, other)
     if not scored:
         return []
     layers = {
         pk: (article_id, kind)
         for pk, article_id, kind in Layer.objects.filter(
             shared_layers_q(),
-            pk__in={layer_id for _, layer_id in scored.values()},
+            pk__in={other.layer_id for _, other in scored.values()},
             article__corpus_id=event.layer.article.corpus_id,
         )
         .exclude(article_id=event.layer.article_id)
         .values_list("pk", "article_id", "kind")
     }
-    found: dict[int, tuple[Candidate, str]] = {}  # per article, its best event
-    for candidate, layer_id in scored.values():
-        if layer_id not in layers:
+    with_gold = set(
+        Layer.objects.filter(
+            kind=Layer.GOLD, article_id__in={article_id for article_id, _ in layers.values()}
+        ).values_list("article_id", flat=True)
+    )
+    found: dict[int, tuple[Candidate, SimpleNamespace]] = {}  # per article, its best event
+    for candidate, other in scored.values():
+        if other.layer_id not in layers:
             continue
-        article_id, kind = layers[layer_id]
+        article_id, kind = layers[other.layer_id]
+        if article_id in with_gold and kind != Layer.GOLD:
+            continue  # an article with a gold layer speaks through it
         best = found.get(article_id)
-        # An article with a gold layer speaks through it; else its best approved layer.
-        rank = (kind == Layer.GOLD, candidate.score)
-        if best is None or rank > (best[1] == Layer.GOLD, best[0].score):
-            found[article_id] = (candidate, kind)
+        if best is None or _rank(candidate) > _rank(best[0]):
+            found[article_id] = (candidate, other)
+    if event.layer.kind != Layer.GOLD:
+        found = {k: v for k, v in found.items() if _best_of_article(event, v[0], v[1])}
     return sorted((c for c, _ in found.values()), key=lambda c: (-c.score, c.event_id))
+
+
+def _rank(candidate: Candidate) -> tuple[float, int]:
+    """Best first: the higher score, then the smaller event id (the same on both sides)."""
+    return (candidate.score, -candidate.event_id)
+
+
+def _may_speak(event: Event) -> bool:
+    """A gold event speaks for its article; an annotator's only when the article has no gold
+    layer."""
+    if event.layer.kind == Layer.GOLD:
+        return True
+    return not Layer.objects.filter(article_id=event.layer.article_id, kind=Layer.GOLD).exists()
+
+
+def _best_of_article(event: Event, candidate: Candidate, other: SimpleNamespace) -> bool:
+    """Whether no other approved annotator event of the event's article scores better against
+    `other` (what candidates_for(other) keeps of this article)."""
+    siblings = (
+        Event.objects.filter(
+            layer__article_id=event.layer.article_id,
+            layer__kind=Layer.ANNOTATOR,
+            layer__state=Layer.APPROVED,
+            sub_event_type__in=compatible_sub_types(other.sub_event_type),
+        )
+        .exclude(pk=event.pk)
+        .select_related("place")
+    )
+    mine = Candidate(event.pk, candidate.score)
+    for sibling in siblings:
+        theirs = score(other, sibling)
+        if theirs is not None and theirs.score >= THRESHOLD and _rank(theirs) > _rank(mine):
+            return False
+    return True
 
 
 ROW_FIELDS = (
@@ -266,7 +330,9 @@ def reconcile(incident: Incident) -> dict[str, Any]:
     fields overridden are listed under "overridden".
     """
     events = list(
-        incident.events.select_related("place", "layer__article").order_by("incident_member__id")
+        counting_members(incident.events.all())
+        .select_related("place", "layer__article")
+        .order_by("incident_member__id")
     )
     figures = [n for e in events for n in (e.fatalities, e.fatalities_low, e.fatalities_high)]
     figures = [n for n in figures if n is not None]
@@ -310,6 +376,13 @@ def reconcile(incident: Incident) -> dict[str, Any]:
     result.update(overrides)
     result["overridden"] = sorted(overrides)
     return result
+
+
+def counting_members(events: QuerySet[Event]) -> QuerySet[Event]:
+    """The members an incident's fields are read from: those whose layer still counts. A layer
+    returned to its annotator keeps its memberships (so that approving it again, or undoing
+    the link, needs nothing put back), but its unapproved edits do not reach the incident."""
+    return events.filter(layer__in=Layer.objects.filter(shared_layers_q()))
 
 
 def typed_overrides(incident: Incident) -> dict[str, Any]:
@@ -380,16 +453,53 @@ def queue_for(
     transaction.on_commit(enqueue)
 
 
-def leave_incident(event: Event) -> None:
+def leave_incident(event: Event, user: Any = None, *, audited: bool = True) -> None:
     """An event about to be deleted leaves its incident; an incident left with one report is
-    no incident any more, and goes."""
+    no incident any more, and goes. The change is told in the other reports' histories (the
+    leaving event's layer may be going too)."""
     member = IncidentEvent.objects.filter(event=event).select_related("incident").first()
     if member is None:
         return
     incident = member.incident
     member.delete()
-    if incident.members.count() < 2:
+    left = incident.members.count()
+    if audited:
+        others = Event.objects.filter(incident_member__incident=incident)
+        after = {"events": list(others.values_list("pk", flat=True)), "dissolved": left < 2}
+        before = {"events": [event.pk, *after["events"]]}
+        _audit(others, user, AuditEntry.Action.UPDATE, INCIDENT, incident.pk, before, after)
+    if left < 2:
         incident.delete()
+    else:
+        _touch(incident)
+
+
+def _decided_pairs_go(event: Event, user: Any) -> None:
+    """A decided suggestion deleted with one of its events is told in the other's history."""
+    decided = IncidentCandidate.objects.filter(Q(event_a=event) | Q(event_b=event)).exclude(
+        decision=IncidentCandidate.PENDING
+    )
+    for candidate in decided:
+        other = candidate.event_b_id if candidate.event_a_id == event.pk else candidate.event_a_id
+        before = {"decision": candidate.decision, **_effect_words(candidate.effect)}
+        after = {"deleted_event": event.pk}
+        others = Event.objects.filter(pk=other)
+        _audit(others, user, AuditEntry.Action.DELETE, MATCH, candidate.pk, before, after)
+
+
+def event_deleted(sender: Any, instance: Event, origin: Any = None, **kwargs: Any) -> None:
+    """pre_delete of Event, for every way an event goes (delete_event, adjudication replacing
+    gold events, a layer or article deleted): it leaves its incident first, so that no
+    incident is left with one report, and a decided suggestion does not vanish untold.
+
+    The history is written only when the other reports' layers surely stay: the deletion
+    started from events, one layer or one article (an incident holds one event per article).
+    A user, several articles or a corpus may take the other layers too, and an entry written
+    into a layer being deleted would break the transaction."""
+    audited = isinstance(origin, (Event, Layer, Article)) or getattr(origin, "model", None) is Event
+    if audited:
+        _decided_pairs_go(instance, None)
+    leave_incident(instance, None, audited=audited)
 
 
 # --- Editors' decisions -----------------------------------------------------------------------
@@ -426,14 +536,23 @@ def reject(candidate: IncidentCandidate, editor: Any) -> IncidentCandidate:
     return candidate
 
 
-def undo(candidate: IncidentCandidate, editor: Any) -> IncidentCandidate:
+def undo(
+    candidate: IncidentCandidate, editor: Any, seen: tuple[str, str] | None = None
+) -> IncidentCandidate:
     """Back to pending. Undoing a link takes out of the incident the events that link put in
     (a merge is split again, with the merged incident's overrides); an incident left with
-    fewer than two events goes."""
+    fewer than two events goes.
+
+    `seen` is the (decision, decided_at in ISO format) the editor's undo button was rendered
+    with: a decision changed since (undone and decided again by another editor) is refused.
+    Only the latest link touching an incident can be undone: undoing an earlier one would take
+    out events a later link relied on (link A-B, then B-C: undoing A-B would leave C alone in
+    a deleted incident while B-C still says "linked")."""
     with transaction.atomic():
-        candidate = _claim(candidate, pending=False)
+        candidate = _claim(candidate, pending=False, seen=seen)
         if candidate.decision == IncidentCandidate.LINKED:
             _locked_events(candidate)
+            _refuse_out_of_order(candidate)
             _unjoin(candidate.effect, editor)
         _decide(candidate, IncidentCandidate.PENDING, editor, {})
     return candidate
@@ -445,7 +564,9 @@ def last_decision(candidates: QuerySet, editor: Any) -> IncidentCandidate | None
     return decided.order_by("-decided_at", "-pk").first()
 
 
-def _claim(candidate: IncidentCandidate, *, pending: bool) -> IncidentCandidate:
+def _claim(
+    candidate: IncidentCandidate, *, pending: bool, seen: tuple[str, str] | None = None
+) -> IncidentCandidate:
     fresh = (
         IncidentCandidate.objects.select_for_update(of=("self",))
         .select_related("decided_by")
@@ -464,7 +585,50 @@ def _claim(candidate: IncidentCandidate, *, pending: bool) -> IncidentCandidate:
         )
     if not pending and fresh.decision == IncidentCandidate.PENDING:
         raise DecisionRefused(_("This suggestion is pending: there is no decision to undo."))
+    if seen is not None and seen != _stamp(fresh):
+        raise DecisionRefused(
+            _(
+                "This decision changed since you loaded the page (now %(decision)s by "
+                "%(who)s); nothing was undone. The queue shows it as it is now."
+            )
+            % {"decision": fresh.get_decision_display(), "who": fresh.decided_by or "?"}
+        )
     return fresh
+
+
+def _stamp(candidate: IncidentCandidate) -> tuple[str, str]:
+    """What an undo form carries of the decision it shows (decision_stamp in templates)."""
+    when = candidate.decided_at.isoformat() if candidate.decided_at else ""
+    return (candidate.decision, when)
+
+
+def _refuse_out_of_order(candidate: IncidentCandidate) -> None:
+    """Refuse to undo a link when a later link touched its incident or its events."""
+    added = candidate.effect.get("added", [])
+    if not added:
+        return  # both were in one incident already: undoing it changes nothing
+    holding = _holding(candidate.effect)
+    touched = {candidate.event_a_id, candidate.event_b_id, *added}
+    if holding is not None:
+        touched |= set(holding.members.values_list("event_id", flat=True))
+    later = (
+        IncidentCandidate.objects.filter(
+            Q(event_a_id__in=touched) | Q(event_b_id__in=touched),
+            decision=IncidentCandidate.LINKED,
+            decided_at__gte=candidate.decided_at,
+        )
+        .exclude(pk=candidate.pk)
+        .order_by("-decided_at", "-pk")
+        .first()
+    )
+    if later is not None:
+        raise DecisionRefused(
+            _(
+                "Undo the later link of this incident first (pair #%(pk)s): only the latest "
+                "link touching an incident can be undone. Nothing was changed."
+            )
+            % {"pk": later.pk}
+        )
 
 
 def _locked_events(candidate: IncidentCandidate) -> tuple[Event, Event]:
@@ -486,6 +650,9 @@ def incident_of(event: Event) -> Incident | None:
 
 def _join(a: Event, b: Event, editor: Any) -> tuple[Incident, dict]:
     mine, theirs = incident_of(a), incident_of(b)
+    if mine is not None and theirs is not None and mine.pk == theirs.pk:
+        return mine, {"incident": mine.pk, "added": []}
+    _refuse_a_second_event_of_an_article(a, b, mine, theirs)
     if mine is None and theirs is None:
         incident = Incident.objects.create(corpus_id=a.layer.article.corpus_id)
         _add(incident, [a.pk, b.pk], editor)
@@ -494,10 +661,37 @@ def _join(a: Event, b: Event, editor: Any) -> tuple[Incident, dict]:
         incident = mine or theirs
         newcomer = a if mine is None else b
         _add(incident, [newcomer.pk], editor)
+        _touch(incident)
         return incident, {"incident": incident.pk, "added": [newcomer.pk]}
-    if mine.pk == theirs.pk:
-        return mine, {"incident": mine.pk, "added": []}
     return _merge(mine, theirs, editor)
+
+
+def _articles(incident: Incident | None, event: Event) -> set[int]:
+    if incident is None:
+        return {event.layer.article_id}
+    return set(incident.members.values_list("event__layer__article_id", flat=True))
+
+
+def _refuse_a_second_event_of_an_article(
+    a: Event, b: Event, mine: Incident | None, theirs: Incident | None
+) -> None:
+    """An incident holds one event per article: two events of one report are two events, or
+    one told twice (the gold and an annotator's), never two reports of one."""
+    if _articles(mine, a) & _articles(theirs, b):
+        held = mine if mine is not None else theirs
+        raise DecisionRefused(
+            _(
+                "Incident #%(pk)s already holds an event of this article: one article speaks "
+                "once in an incident. Nothing was changed."
+            )
+            % {"pk": held.pk if held is not None else "?"}
+        )
+
+
+def _touch(incident: Incident) -> None:
+    """A change of members is a change of the incident: an override form rendered before it
+    is out of date (set_override compares `updated`)."""
+    Incident.objects.filter(pk=incident.pk).update(updated=timezone.now())
 
 
 def _merge(one: Incident, other: Incident, editor: Any) -> tuple[Incident, dict]:
@@ -527,24 +721,39 @@ def _add(incident: Incident, event_ids: list[int], editor: Any) -> None:
     )
 
 
+def _holding(effect: dict) -> Incident | None:
+    """The incident that now holds the events a link put in. Found by its events, not by the
+    id the effect names: a merge undone since split them into a new incident."""
+    member = (
+        IncidentEvent.objects.filter(event_id__in=effect.get("added", []))
+        .order_by("pk")
+        .values_list("incident_id", flat=True)
+        .first()
+    )
+    return Incident.objects.select_for_update().filter(pk=member).first() if member else None
+
+
 def _unjoin(effect: dict, editor: Any) -> None:
-    incident = Incident.objects.select_for_update().filter(pk=effect.get("incident")).first()
+    incident = _holding(effect)
     if incident is None:
         return  # gone since (its events were deleted): nothing left to take out
     taken = IncidentEvent.objects.filter(incident=incident, event_id__in=effect.get("added", []))
     taken_ids = list(taken.values_list("event_id", flat=True))
-    taken.delete()
     if "merged_overrides" in effect:
-        if len(taken_ids) >= 2:
-            split = Incident.objects.create(
-                corpus_id=incident.corpus_id, overrides=effect["merged_overrides"]
-            )
-            _add(split, taken_ids, editor)
         for adopted in effect.get("adopted", []):
             (incident.overrides or {}).pop(adopted, None)
         incident.save(update_fields=["overrides", "updated"])
-    if incident.members.count() < 2:
-        incident.delete()
+    taken.delete()
+    if "merged_overrides" in effect and len(taken_ids) >= 2:
+        split = Incident.objects.create(
+            corpus_id=incident.corpus_id, overrides=effect["merged_overrides"]
+        )
+        _add(split, taken_ids, editor)
+    if Incident.objects.filter(pk=incident.pk).exists():  # the member signal may have gone
+        if incident.members.count() < 2:
+            incident.delete()
+        else:
+            _touch(incident)
 
 
 def _decide(candidate: IncidentCandidate, decision: str, editor: Any, effect: dict) -> None:
@@ -749,3 +958,34 @@ def explain(reconciled: dict[str, Any]) -> dict[str, str]:
     for name in overridden:
         found[name] = _("Set by an editor, in place of the rule: %(rule)s") % {"rule": found[name]}
     return found
+
+
+def reconciled_page(page: list[Incident]) -> list[tuple[Incident, dict[str, Any]]]:
+    """reconcile for a page of incidents in two queries (their counting members, then the
+    places they name) instead of three per incident: the export's bulk rule, with the place
+    given back as a Place."""
+    from .exports.incidents import MEMBER_FIELDS, Report, reconciled
+
+    reports: dict[int, list[Report]] = {incident.pk: [] for incident in page}
+    members = (
+        IncidentEvent.objects.filter(
+            incident__in=[i.pk for i in page],
+            event__layer__in=Layer.objects.filter(shared_layers_q()),
+        )
+        .order_by("incident_id", "id")  # linking order, as reconcile reads them
+        .values_list(*MEMBER_FIELDS)
+    )
+    for incident_id, _overrides, _updated, *rest in members:
+        event, (article_id, kind, annotator, updated, source) = rest[:-5], rest[-5:]
+        reports[incident_id].append(
+            Report(tuple(event), article_id, kind, annotator, source, updated)
+        )
+    wanted = {r.get("place_id") for found in reports.values() for r in found}
+    wanted |= {(i.overrides or {}).get("place") for i in page}
+    places = Place.objects.in_bulk([pk for pk in wanted if isinstance(pk, int)])
+    rows = []
+    for incident in page:
+        fields = reconciled(reports[incident.pk], incident.overrides, places)
+        fields["place"] = places.get(fields["place"]) if fields["place"] is not None else None
+        rows.append((incident, fields))
+    return rows

@@ -338,3 +338,17 @@ def test_the_command_exports_the_incident_level(told_twice, corpus, tmp_path):
     assert [r["source"] for r in rows] == ["SOHR; SANA", "SANA"]
     with pytest.raises(CommandError, match="conll has no incident level"):
         call_command("export", corpus=corpus.name, format="conll", level="incident")
+
+
+def test_a_returned_layers_member_no_longer_counts_in_the_incident_row(told_twice, corpus, alice):
+    """A member whose layer went back to its annotator stays linked but is not read (incfix)."""
+    article = Article.objects.create(corpus=corpus, title="تقرير", body="تقرير", source="Reuters")
+    returned = Layer.objects.create(
+        article=article, kind=Layer.ANNOTATOR, annotator=alice, state=Layer.CHANGES_REQUESTED
+    )
+    edited = Event.objects.create(layer=returned, **STRIKE, fatalities=1)
+    IncidentEvent.objects.create(incident=told_twice["incident"], event=edited)
+    [row] = [r for chunk in level.rows(Selection(corpus)) for r in chunk if r["incident_id"]]
+    assert row["source"] == "SOHR; SANA" and row["fatalities"] == 3
+    assert edited.pk not in row["event_ids"]
+    assert matching.reconcile(told_twice["incident"])["fatalities"] == 3

@@ -54,6 +54,12 @@ def pair(*pair_events: Event) -> IncidentCandidate:
     return IncidentCandidate.objects.get(event_a_id=a, event_b_id=b)
 
 
+def seen(candidate: IncidentCandidate) -> dict[str, str]:
+    """What an undo form carries of the decision it shows."""
+    when = candidate.decided_at.isoformat() if candidate.decided_at else ""
+    return {"seen_decision": candidate.decision, "seen_at": when}
+
+
 @pytest.fixture
 def two(corpus, binnish, django_capture_on_commit_callbacks) -> tuple[Event, Event]:
     """Two reports of one strike, the second saved after the first: one suggestion."""
@@ -232,7 +238,8 @@ def test_y_posts_link_and_the_queue_moves_on_htmx_and_plain(client, two, editor)
     assert answer.status_code == 200 and "now has 2 reports" in answer.content.decode()
     again = client.post(url, {"i": "0"}, **HX)  # a double submit
     assert again.status_code == 409 and "already decided" in again.content.decode()
-    plain = client.post(reverse("candidate_undo", args=[candidate.pk]), {"decision": "pending"})
+    undo = {"decision": "pending", **seen(pair(*two))}
+    plain = client.post(reverse("candidate_undo", args=[candidate.pk]), undo)
     assert plain.status_code == 302 and plain["Location"].startswith(reverse("incident_queue"))
     assert pair(*two).decision == "pending"
     reject = client.post(reverse("candidate_reject", args=[candidate.pk]), **HX)
@@ -302,3 +309,188 @@ def test_each_articles_history_tells_the_decision(client, two, editor):
     client.force_login(editor)
     history = client.get(reverse("article_history", args=[a.layer.article_id])).content.decode()
     assert "changed a suggested match" in history and "linked" in history
+
+
+# --- Defects fixed (incfix): one article once, undo order, stale undo, deletions, stamps -------
+
+
+def sibling(event: Event, user=None, *, kind=Layer.ANNOTATOR, state=Layer.APPROVED) -> Event:
+    """Another layer's copy of the event, in the same article."""
+    layer = Layer.objects.create(article=event.layer.article, kind=kind, state=state,
+                                 annotator=user)  # fmt: skip
+    return Event.objects.create(
+        layer=layer, event_type=STRIKE[0], sub_event_type=STRIKE[1], event_date=event.event_date,
+        time_precision=1, place=event.place, geo_precision=1, fatalities=event.fatalities,
+    )  # fmt: skip
+
+
+def suggest(a: Event, b: Event) -> IncidentCandidate:
+    """A suggestion as older code stored it (no longer found), to decide."""
+    low, high = sorted((a, b), key=lambda e: e.pk)
+    corpus = a.layer.article.corpus
+    return IncidentCandidate.objects.create(event_a=low, event_b=high, corpus=corpus, score=0.9)
+
+
+def test_an_article_with_gold_speaks_once_through_it(corpus, binnish, alice, bob):
+    g1 = report(corpus, "1", binnish, state=Layer.APPROVED)
+    a1, b1 = sibling(g1, alice), sibling(g1, bob)
+    g2 = report(corpus, "2", binnish)
+    call_command("find_incidents", "--now", stdout=io.StringIO())
+    pairs = {(c.event_a_id, c.event_b_id) for c in IncidentCandidate.objects.all()}
+    assert pairs == {(g1.pk, g2.pk)}  # not (A1, G2) nor (B1, G2) too
+    assert incidents.candidates_for(a1) == [] and incidents.candidates_for(b1) == []
+
+
+def test_without_gold_one_annotators_event_speaks_for_the_article(corpus, binnish, alice, bob):
+    a1 = report(corpus, "1", binnish, kind=Layer.ANNOTATOR, state=Layer.APPROVED, annotator=alice)
+    b1 = sibling(a1, bob)
+    g2 = report(corpus, "2", binnish)
+    mine, theirs = incidents.candidates_for(a1), incidents.candidates_for(b1)
+    assert [c.event_id for c in mine + theirs] == [g2.pk]  # the smaller id among equals
+    assert [c.event_id for c in incidents.candidates_for(g2)] == [a1.pk]
+
+
+def test_a_second_event_of_an_article_is_refused_from_an_incident(client, corpus, binnish, alice,
+                                                                  editor):  # fmt: skip
+    g1 = report(corpus, "1", binnish, state=Layer.APPROVED)
+    a1, g2 = sibling(g1, alice), report(corpus, "2", binnish)
+    incidents.link(suggest(g1, g2), editor)
+    late = suggest(a1, g2)
+    with pytest.raises(incidents.DecisionRefused, match="already holds an event of this article"):
+        incidents.link(late, editor)
+    client.force_login(editor)
+    answer = client.post(reverse("candidate_link", args=[late.pk]), **HX)
+    assert answer.status_code == 409 and "already holds" in answer.content.decode()
+    assert set(incidents.incident_of(g1).events.all()) == {g1, g2}
+
+
+def test_only_the_latest_link_of_an_incident_can_be_undone(corpus, binnish, editor):
+    a, b, c = (report(corpus, t, binnish) for t in "abc")
+    first, second = suggest(a, b), suggest(b, c)
+    incident = incidents.link(first, editor)
+    incidents.link(second, editor)  # c joins
+    with pytest.raises(incidents.DecisionRefused, match=f"later link .*pair #{second.pk}"):
+        incidents.undo(first, editor)
+    assert set(incident.events.all()) == {a, b, c}
+    incidents.undo(second, editor)
+    incidents.undo(first, editor)
+    assert not Incident.objects.exists() and not IncidentEvent.objects.exists()
+
+
+def test_undoing_a_merge_then_the_merged_link_leaves_no_dangling_incident(corpus, binnish, editor):
+    a, b, c, d = (report(corpus, t, binnish) for t in "abcd")
+    ab, cd, bc = suggest(a, b), suggest(c, d), suggest(b, c)
+    incidents.link(ab, editor)
+    incidents.link(cd, editor)
+    merged = incidents.link(bc, editor)
+    with pytest.raises(incidents.DecisionRefused, match=f"pair #{bc.pk}"):
+        incidents.undo(cd, editor)  # its incident was merged away
+    incidents.undo(bc, editor)
+    incidents.undo(cd, editor)  # its events are in the split incident now: they leave it
+    assert incidents.incident_of(c) is None and incidents.incident_of(d) is None
+    assert set(merged.events.all()) == {a, b} and Incident.objects.count() == 1
+
+
+def test_a_stale_undo_is_refused_not_applied_to_anothers_decision(client, two, editor, corpus):
+    candidate = pair(*two)
+    incidents.link(candidate, editor)
+    shown = seen(pair(*two))  # editor 1's page: "Undo your last decision (linked)"
+    eve = make_user(corpus, "eve", "editor")
+    incidents.undo(candidate, eve, seen=(shown["seen_decision"], shown["seen_at"]))
+    incidents.reject(candidate, eve)
+    client.force_login(editor)
+    url = reverse("candidate_undo", args=[candidate.pk])
+    stale = client.post(url, {"i": "0", **shown}, **HX)
+    assert stale.status_code == 409 and "changed since you loaded" in stale.content.decode()
+    assert client.post(url, {"i": "0"}, **HX).status_code == 409  # a form that saw nothing
+    assert pair(*two).decision == "rejected"
+    page = client.get(reverse("incident_queue"), {"decision": "rejected"}).content.decode()
+    assert f'name="seen_at" value="{pair(*two).decided_at.isoformat()}"' in page
+    assert client.post(url, {"i": "0", **seen(pair(*two))}, **HX).status_code == 200
+    assert pair(*two).decision == "pending"
+
+
+def test_events_deleted_by_adjudication_or_cascade_leave_no_one_report_incident(
+    two, editor, corpus, binnish
+):
+    a, b = two
+    c = report(corpus, "c", binnish)
+    first = pair(a, b)
+    incidents.link(first, editor)
+    incident = incidents.link(suggest(b, c), editor)
+    events.delete_event(c, editor, c.layer.version)  # the incident keeps two reports
+    told = AuditEntry.objects.filter(object_type="incident", object_id=incident.pk)
+    assert {e.layer_id for e in told} == {a.layer_id, b.layer_id}
+    assert told.first().after == {"events": [a.pk, b.pk], "dissolved": False}
+    Event.objects.filter(pk=b.pk).delete()  # as adjudication's _replace_events does
+    assert not Incident.objects.exists() and not IncidentEvent.objects.exists()
+    gone = AuditEntry.objects.filter(object_type="incident_match", action="delete")
+    assert gone.get(object_id=first.pk).layer_id == a.layer_id  # the decided pair's going is told
+    b2 = report(corpus, "b2", binnish)
+    incidents.link(suggest(a, b2), editor)
+    b2.layer.delete()  # a whole layer going takes its events out too
+    assert not Incident.objects.exists()
+
+
+def test_a_change_of_members_outdates_an_override_form(two, editor, corpus, binnish):
+    a, b = two
+    incident = incidents.link(pair(a, b), editor)
+    stamp = Incident.objects.get(pk=incident.pk).updated.isoformat()
+    joined = suggest(b, report(corpus, "c", binnish))
+    incidents.link(joined, editor)
+    with pytest.raises(incidents.DecisionRefused, match="changed since"):
+        incidents.set_override(incident, "fatalities", 1, editor, seen=stamp)
+    stamp = Incident.objects.get(pk=incident.pk).updated.isoformat()
+    incidents.undo(joined, editor)
+    with pytest.raises(incidents.DecisionRefused, match="changed since"):
+        incidents.set_override(incident, "fatalities", 1, editor, seen=stamp)
+
+
+def test_a_returned_layers_member_stays_but_no_longer_counts(corpus, binnish, alice, editor):
+    gold = report(corpus, "gold", binnish, state=Layer.APPROVED, fatalities=4)
+    mine = report(corpus, "mine", binnish, kind=Layer.ANNOTATOR, state=Layer.APPROVED,
+                  annotator=alice, fatalities=2)  # fmt: skip
+    candidate = suggest(gold, mine)
+    incident = incidents.link(candidate, editor)
+    assert incidents.reconcile(incident)["fatalities"] == 2
+    workflow.request_changes(mine.layer, editor, "fix the figure")
+    Event.objects.filter(pk=mine.pk).update(fatalities=0)  # an unapproved edit
+    assert incident.members.count() == 2  # kept: approving again needs nothing put back
+    got = incidents.reconcile(incident)
+    assert (got["fatalities"], got["event_ids"]) == (4, [gold.pk])
+    assert incidents.reconciled_page([incident])[0][1]["fatalities"] == 4
+    incidents.undo(candidate, editor)  # and the link can still be undone
+    assert not Incident.objects.exists()
+
+
+def test_the_incident_list_costs_the_same_for_2_and_30_incidents(
+    client, corpus, binnish, editor, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def incidents_made(n: int) -> None:
+        for k in range(n):
+            a, b = report(corpus, f"{n}a{k}", binnish), report(corpus, f"{n}b{k}", binnish)
+            incidents.link(suggest(a, b), editor)
+
+    client.force_login(editor)
+    incidents_made(2)
+    with CaptureQueriesContext(connection) as two_cost:
+        assert client.get(reverse("incident_list")).status_code == 200
+    incidents_made(28)
+    with django_assert_max_num_queries(len(two_cost.captured_queries)):
+        page = client.get(reverse("incident_list")).content.decode()
+    assert page.count("Air/drone strike") == 30 and "Binnish" in page
+
+
+def test_a_user_deleted_with_both_linked_layers_leaves_no_history_in_them(
+    corpus, binnish, alice, editor
+):
+    mine = [
+        report(corpus, t, binnish, kind=Layer.ANNOTATOR, state=Layer.APPROVED, annotator=alice)
+        for t in "ab"
+    ]
+    incidents.link(suggest(*mine), editor)
+    alice.delete()  # both layers go: nothing may be written into them on the way
+    assert not Incident.objects.exists() and not Layer.objects.filter(annotator_id=alice.pk)

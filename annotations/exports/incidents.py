@@ -62,7 +62,8 @@ from datetime import date, datetime
 from typing import Any
 
 from ..acled import DISORDER
-from ..models import Actor, Event, Evidence, IncidentEvent, Place
+from ..incidents import shared_layers_q
+from ..models import Actor, Event, Evidence, IncidentEvent, Layer, Place
 from . import CHUNK, EVENT_FIELDS, PLACE_FIELDS, Chunk, Selection, _among, event_record, fetched
 from .acled import COLUMNS, countries, event_row, spreadsheet_cell
 from .geojson import HEAD, TAIL
@@ -260,10 +261,14 @@ def _chunk_rows(chunk: Chunk, written: set[int], counts: Counts) -> list[dict[st
     ids = [row[1] for rows in chunk.events.values() for row in rows]
     if not ids:
         return []
+    # A member whose layer stopped counting (returned to its annotator) keeps its membership
+    # but is no report of the incident: it is written as a row of its own when selected.
     membership = {
-        pk: (incident, updated)
-        for pk, incident, updated in _among(Event.objects.all(), "id", ids).values_list(
-            "id", "incident_member__incident_id", "layer__updated"
+        pk: (incident if kind == Layer.GOLD or (kind, state) == _APPROVED else None, updated)
+        for pk, incident, updated, kind, state in _among(
+            Event.objects.all(), "id", ids
+        ).values_list(
+            "id", "incident_member__incident_id", "layer__updated", "layer__kind", "layer__state"
         )
     }
     new = {incident for incident, _ in membership.values() if incident is not None} - written
@@ -290,6 +295,7 @@ def _read_incidents(ids: set[int], chunk: Chunk) -> _Incidents:
         return found
     members = (
         _among(IncidentEvent.objects.all(), "incident_id", sorted(ids))
+        .filter(event__layer__in=Layer.objects.filter(shared_layers_q()))
         .order_by("incident_id", "id")  # linking order, as reconcile reads them
         .values_list(*MEMBER_FIELDS)
     )
@@ -313,6 +319,7 @@ def _read_incidents(ids: set[int], chunk: Chunk) -> _Incidents:
     return found
 
 
+_APPROVED = (Layer.ANNOTATOR, Layer.APPROVED)  # with gold, what incidents.counts keeps
 _ACTORS = ("actor1_id", "assoc_actor_1_id", "actor2_id", "assoc_actor_2_id")
 
 

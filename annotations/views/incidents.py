@@ -61,10 +61,17 @@ def candidate_reject(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def candidate_undo(request: HttpRequest, pk: int) -> HttpResponse:
-    return _decide(request, pk, incidents.undo)
+    # The decision the button showed: one changed since (another editor undid it and decided
+    # again) is refused, not undone unseen. A form without it saw nothing, and is refused too.
+    seen = (request.POST.get("seen_decision", ""), request.POST.get("seen_at", ""))
+
+    def undo(candidate: IncidentCandidate, editor: Any) -> IncidentCandidate:
+        return incidents.undo(candidate, editor, seen=seen)
+
+    return _decide(request, pk, undo, undoing=True)
 
 
-def _decide(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
+def _decide(request: HttpRequest, pk: int, action: Any, undoing: bool = False) -> HttpResponse:
     corpora = list(access.edited_corpora_or_404(request.user))
     candidate = access.get_or_404(IncidentCandidate.objects.edited_by(request.user), pk)
     try:
@@ -72,7 +79,7 @@ def _decide(request: HttpRequest, pk: int, action: Any) -> HttpResponse:
     except incidents.DecisionRefused as exc:
         return _answer(request, request.POST, corpora, str(exc), "error", status=409)
     params = request.POST.copy()
-    if action is incidents.undo:
+    if undoing:
         # The pair is pending again: show it where it now stands, to decide it again.
         listed, _corpus, _decision = _listed(params, corpora)
         params["i"] = str(_position(listed, candidate))
@@ -305,7 +312,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     if corpus:
         listed = listed.filter(corpus=corpus)
     page = Paginator(listed, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [(incident, incidents.reconcile(incident)) for incident in page.object_list]
+    rows = incidents.reconciled_page(list(page.object_list))
     context = {"corpora": corpora, "corpus": corpus, "page": page, "rows": rows}
     return render(request, "annotations/incident_list.html", context)
 
