@@ -93,10 +93,16 @@ def search(user: Any, query: str, filters: Filters = Filters()) -> QuerySet[Arti
     return articles.order_by(F("published_at").desc(nulls_last=True), "-id")
 
 
-def filtered(user: Any, articles: QuerySet[Article], query: str, f: Filters) -> QuerySet[Article]:
+def filtered(
+    user: Any, articles: QuerySet[Article], query: str, f: Filters, below: int | None = None
+) -> QuerySet[Article]:
     """`articles` narrowed to the query's words and the filters: what the search page and
     the article list share; each caller orders and pages the result its own way. The place,
-    actor, event and layer filters look only at the layers `user` may read."""
+    actor, event and layer filters look only at the layers `user` may read.
+
+    `below` is the article list's keyset bound (its page holds ids under it). The layer
+    probes repeat it: PostgreSQL carries no inequality across a join, and merge-joined every
+    layer of the articles above the page (page 500 read 30,000 layers, 38 ms more)."""
     if f.corpus:
         articles = articles.filter(corpus_id=f.corpus)
     if f.published_from:
@@ -104,11 +110,11 @@ def filtered(user: Any, articles: QuerySet[Article], query: str, f: Filters) -> 
     if f.published_to:
         articles = articles.filter(published_at__lte=f.published_to)
     if f.place:
-        articles = articles.filter(_at_places(user, _places(f), f))
+        articles = articles.filter(_at_places(user, _places(f), f, below))
     if f.actor or f.event_type or f.sub_event_type:
-        articles = articles.filter(_with_events(user, f))
+        articles = articles.filter(_with_events(user, f, below))
     if _chose_layers(f):
-        layers = chosen_layers(user, f).filter(article_id=OuterRef("pk"))
+        layers = chosen_layers(user, f, below).filter(article_id=OuterRef("pk"))
         articles = articles.filter(Exists(layers))
     key = query_key(query)
     if key:
@@ -196,10 +202,13 @@ def readable_layers(user: Any) -> QuerySet[Layer]:
     return Layer.objects.filter(edited | (assigned & theirs))
 
 
-def chosen_layers(user: Any, f: Filters) -> QuerySet[Layer]:
+def chosen_layers(user: Any, f: Filters, below: int | None = None) -> QuerySet[Layer]:
     """The layers whose spans and events the place, actor and event filters look at: those
-    the user may read, in the chosen state and of the chosen annotator."""
+    the user may read, in the chosen state and of the chosen annotator (of articles with
+    ids under `below`, when given)."""
     layers = readable_layers(user)
+    if below is not None:
+        layers = layers.filter(article_id__lt=below)
     if f.state:
         layers = layers.filter(state=f.state)
     if f.annotator:
@@ -220,7 +229,7 @@ def _places(f: Filters) -> list[int]:
     return list(places_under(f.place).values_list("pk", flat=True))
 
 
-def _at_places(user: Any, places: list[int], f: Filters) -> Exists:
+def _at_places(user: Any, places: list[int], f: Filters, below: int | None = None) -> Exists:
     """Articles with a layer (of the chosen ones the user may read) that links a span to,
     or codes an event at, one of the places. Asked layer by layer: the planner then probes
     the few layers of each article it reads, by index, instead of joining every span at the
@@ -228,18 +237,18 @@ def _at_places(user: Any, places: list[int], f: Filters) -> Exists:
     spans = Span.objects.filter(layer_id=OuterRef("pk"), place_id__in=places)
     events = Event.objects.filter(layer_id=OuterRef("pk"), place_id__in=places)
     here = (
-        chosen_layers(user, f)
+        chosen_layers(user, f, below)
         .filter(article_id=OuterRef("pk"))
         .filter(Q(Exists(spans)) | Q(Exists(events)))
     )
     return Exists(here)
 
 
-def _with_events(user: Any, f: Filters) -> Exists:
+def _with_events(user: Any, f: Filters, below: int | None = None) -> Exists:
     """Articles with a layer (of the chosen ones the user may read) that codes an event of
     the chosen actor and types; asked layer by layer, as `_at_places` is."""
     events = _events(f).filter(layer_id=OuterRef("pk"))
-    layers = chosen_layers(user, f).filter(article_id=OuterRef("pk"))
+    layers = chosen_layers(user, f, below).filter(article_id=OuterRef("pk"))
     return Exists(layers.filter(Exists(events)))
 
 

@@ -35,3 +35,9 @@ def test_sqlite_is_the_default_with_wal_and_a_busy_timeout(tmp_path):
 def test_database_url_switches_to_postgresql(tmp_path):
     result = load_settings(tmp_path, DATABASE_URL="postgres://u@db.example:5432/newsdesk")
     assert result.stdout.startswith("django.db.backends.postgresql")
+    # JIT compilation cost more than the searches it compiled (bench/search.py).
+    assert "'options': '-c jit=off'" in result.stdout
+    result = load_settings(
+        tmp_path, DATABASE_URL="postgres://u@db.example:5432/newsdesk?options=-c%20work_mem%3D64MB"
+    )
+    assert "-c work_mem=64MB -c jit=off" in result.stdout

@@ -79,7 +79,9 @@ def _listed(request: HttpRequest, form: SearchForm, after: str) -> tuple[list[Ar
     valid = form.is_valid()
     query = form.cleaned_data["q"] if valid else ""
     filters = form.filters() if valid else search.Filters()
-    found = search.filtered(request.user, Article.objects.visible_to(request.user), query, filters)
+    visible = Article.objects.visible_to(request.user)
+    below = search.cursor_id(after)  # the page's ids are under the last one shown
+    found = search.filtered(request.user, visible, query, filters, below=below)
     keep = None
     if filters.in_spans:
         keep = search.in_spans(request.user, query, filters)
