@@ -10,7 +10,6 @@
   "use strict";
   const element = document.getElementById("event-map");
   if (!element || typeof L === "undefined" || !L.markerClusterGroup) return;
-  const OUTLINE_STYLE = { color: "#888", weight: 1, fillColor: "#eee", fillOpacity: 1, className: "country" };
   // Clustering needs a highest zoom; without tiles the map has none of its own.
   const map = L.map(element, { attributionControl: false, zoomSnap: 0.5, minZoom: 2, maxZoom: 12 }).setView([30, 35], 4);
   let clusters = null;
@@ -86,57 +85,12 @@
     });
   }
 
-  // As on the linking map: each country twice, as it is for those in or near the view,
-  // with one point in ten for the rest (projecting all 100,000 points costs 60–250 ms).
-  function country(feature) {
-    let south = 90, west = 180, north = -90, east = -180;
-    const visit = (c) => {
-      if (typeof c[0] !== "number") return c.forEach(visit);
-      if (c[0] < west) west = c[0];
-      if (c[0] > east) east = c[0];
-      if (c[1] < south) south = c[1];
-      if (c[1] > north) north = c[1];
-    };
-    visit(feature.geometry.coordinates);
-    const { type, coordinates } = feature.geometry;
-    const polygons = type === "Polygon" ? [coordinates] : coordinates;
-    const coarse = { type: "MultiPolygon", coordinates: polygons.map((rings) => rings.map(thin)) };
-    return { fine: feature, coarse, bounds: L.latLngBounds([south, west], [north, east]) };
-  }
-
-  function thin(ring) {
-    return ring.length < 40 ? ring : ring.filter((_, i) => i % 10 === 0 || i === ring.length - 1);
-  }
-
-  function drawOutlines(shapes) {
-    const group = L.featureGroup().addTo(map);
-    const shown = new Map(); // shape → { layer, fine }
-    const update = () => {
-      const near = map.getBounds().pad(0.5);
-      for (const shape of shapes) {
-        const fine = near.intersects(shape.bounds);
-        const before = shown.get(shape);
-        if (before && (before.fine || !fine)) continue;
-        if (before) group.removeLayer(before.layer);
-        const layer = L.geoJSON(fine ? shape.fine : shape.coarse, { style: OUTLINE_STYLE, interactive: false });
-        group.addLayer(layer);
-        shown.set(shape, { layer, fine });
-      }
-      group.bringToBack();
-    };
-    update();
-    map.on("moveend", update);
-  }
-
   function background() {
     if (element.dataset.tiles) {
       L.tileLayer(element.dataset.tiles, { maxZoom: 14 }).addTo(map);
       return Promise.resolve();
     }
-    return fetch(element.dataset.outlines)
-      .then((response) => response.json())
-      .then((topology) => topojson.feature(topology, topology.objects.countries).features)
-      .then((features) => drawOutlines(features.filter((f) => f.geometry).map(country)));
+    return NewsdeskOutlines.load(element.dataset.outlines).then((shapes) => NewsdeskOutlines.draw(map, shapes));
   }
 
   function ready(which) {

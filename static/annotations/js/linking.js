@@ -9,8 +9,6 @@
 // in the page itself.
 (function () {
   "use strict";
-  const OUTLINE_STYLE = { color: "#888", weight: 1, fillColor: "#eee", fillOpacity: 1, className: "country" };
-  let outlines = null; // a promise of the country outlines, fetched and parsed once per page
   let current = null; // the panel's map: { element, map, observer }
 
   // Until a swap settles, htmx lends each new element the class and style attributes of
@@ -25,64 +23,6 @@
     const element = document.createElement("span");
     element.textContent = String(value);
     return element;
-  }
-
-  function loadOutlines(url) {
-    if (!outlines) {
-      outlines = fetch(url)
-        .then((response) => response.json())
-        .then((topology) => topojson.feature(topology, topology.objects.countries).features)
-        .then((features) => features.filter((f) => f.geometry).map(country));
-      outlines.catch(() => (outlines = null)); // the next panel tries again
-    }
-    return outlines;
-  }
-
-  // Projecting all 100,000 points of the 1:50m outlines takes Leaflet 60–250 ms per map,
-  // most of it for countries far off screen. So each country comes in two forms: as it is,
-  // for the countries in or near the view, and with one point in ten kept, for the rest
-  // (seen only when zoomed out; they are swapped for the full form as the view reaches them).
-  function country(feature) {
-    let south = 90, west = 180, north = -90, east = -180;
-    const visit = (c) => {
-      if (typeof c[0] !== "number") return c.forEach(visit);
-      if (c[0] < west) west = c[0];
-      if (c[0] > east) east = c[0];
-      if (c[1] < south) south = c[1];
-      if (c[1] > north) north = c[1];
-    };
-    visit(feature.geometry.coordinates);
-    const { type, coordinates } = feature.geometry;
-    const polygons = type === "Polygon" ? [coordinates] : coordinates;
-    const coarse = { type: "MultiPolygon", coordinates: polygons.map((rings) => rings.map(thin)) };
-    return { fine: feature, coarse, bounds: L.latLngBounds([south, west], [north, east]) };
-  }
-
-  // A ring with one point in ten, closed; small rings as they are.
-  function thin(ring) {
-    return ring.length < 40 ? ring : ring.filter((_, i) => i % 10 === 0 || i === ring.length - 1);
-  }
-
-  function drawOutlines(map, shapes) {
-    const group = L.featureGroup().addTo(map);
-    const drawn = new Map(); // shape → { layer, fine }
-    const update = () => {
-      const near = map.getBounds().pad(0.5);
-      let changed = false;
-      for (const shape of shapes) {
-        const fine = near.intersects(shape.bounds);
-        const before = drawn.get(shape);
-        if (before && (before.fine || !fine)) continue;
-        if (before) group.removeLayer(before.layer);
-        const layer = L.geoJSON(fine ? shape.fine : shape.coarse, { style: OUTLINE_STYLE, interactive: false });
-        group.addLayer(layer);
-        drawn.set(shape, { layer, fine });
-        changed = true;
-      }
-      if (changed) group.bringToBack(); // under the article's places, paths too
-    };
-    update();
-    map.on("moveend", update);
   }
 
   function fit(map, points) {
@@ -130,9 +70,9 @@
     });
     if (element.dataset.tiles) L.tileLayer(element.dataset.tiles, { maxZoom: 14 }).addTo(map);
     else {
-      const shapes = await loadOutlines(element.dataset.outlines);
+      const shapes = await NewsdeskOutlines.load(element.dataset.outlines);
       // The panel may have been swapped for another while the outlines loaded.
-      if (current && current.map === map) drawOutlines(map, shapes);
+      if (current && current.map === map) NewsdeskOutlines.draw(map, shapes);
     }
   }
 
@@ -162,7 +102,7 @@
   const hint = document.querySelector("[data-outlines]");
   if (hint && !hint.dataset.tiles && typeof topojson !== "undefined") {
     const later = window.requestIdleCallback || ((f) => setTimeout(f, 200));
-    later(() => loadOutlines(hint.dataset.outlines));
+    later(() => NewsdeskOutlines.load(hint.dataset.outlines));
   }
 
   // "Link all mentions" sits outside the candidate forms; add it to whichever is sent.
