@@ -583,7 +583,7 @@ def _field_now_holding(value: object, field_name: str, new: dict[str, object]) -
 def delete_event(event: Event, user: object, version: int) -> None:
     with event.layer.writing(user, version) as write:
         before, pk = snapshot(event), event.pk
-        incidents.leave_incident(event)
+        incidents.leave_incident(event, user)
         event.delete()
         write.record(Action.DELETE, pk, before, None, EVENT)
 

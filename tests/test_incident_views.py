@@ -211,8 +211,12 @@ def test_overrides_win_over_the_rule_are_audited_and_refuse_stale_forms(two, edi
 def test_deleting_an_event_leaves_no_one_report_incident(two, editor):
     a, b = two
     incidents.link(pair(a, b), editor)
+    incident = Incident.objects.get()
     events.delete_event(b, editor, b.layer.version)
     assert not Incident.objects.exists() and Event.objects.filter(pk=a.pk).exists()
+    # The other report's history says who took the event out of the incident.
+    left = AuditEntry.objects.get(object_type="incident", object_id=incident.pk, action="update")
+    assert left.user == editor and left.after["dissolved"] is True
 
 
 # --- Pages --------------------------------------------------------------------------------------
