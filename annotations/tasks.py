@@ -24,7 +24,7 @@ from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from . import ingest
-from .models import Article, ImportJob, TaggerModel
+from .models import Article, ImportJob, Layer, TaggerModel
 from .taggers import pretag
 
 
@@ -35,6 +35,35 @@ def pretag_article(article_id: int) -> dict:
         return {"article": article_id, "skipped": "article no longer exists"}
     layer = pretag(article)
     return {"article": article_id, "spans": layer.spans.count(), "engines": layer.engines}
+
+
+# Where an article's pre-tagging is, as the import page shows it.
+QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
+TASK_STATES = {
+    TaskResultStatus.READY: QUEUED,
+    TaskResultStatus.RUNNING: RUNNING,
+    TaskResultStatus.SUCCESSFUL: DONE,
+    TaskResultStatus.FAILED: FAILED,
+}
+
+
+def pretag_states(article_ids: list[int]) -> dict[int, str]:
+    """Where each article's pre-tagging is: the latest pretag task's state when the
+    database backend records it, else done once the machine layer exists (pretag writes
+    it in one transaction), else queued (the task is enqueued when the import commits)."""
+    tagged = set(
+        Layer.objects.filter(kind=Layer.MACHINE, article_id__in=article_ids).values_list(
+            "article_id", flat=True
+        )
+    )
+    states = {i: DONE if i in tagged else QUEUED for i in article_ids}
+    results = DBTaskResult.objects.filter(
+        task_path=pretag_article.module_path, args_kwargs__args__0__in=article_ids
+    ).order_by("enqueued_at")
+    for args_kwargs, status in results.values_list("args_kwargs", "status"):
+        article_id = args_kwargs["args"][0]  # the latest run wins: a re-tag after retraining
+        states[article_id] = TASK_STATES.get(status, QUEUED)
+    return states
 
 
 def enqueue_pretag(article_ids: list[int]) -> None:

@@ -14,28 +14,28 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 from django_htmx.http import HttpResponseStopPolling
-from django_tasks.base import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
 
 from ..ingest import SUFFIXES
-from ..models import Article, Corpus, ImportJob, Layer
-from ..tasks import import_interrupted, import_upload, pretag_article, retry_import
+from ..models import Article, Corpus, ImportJob
+from ..tasks import (
+    DONE,
+    FAILED,
+    QUEUED,
+    RUNNING,
+    import_interrupted,
+    import_upload,
+    pretag_states,
+    retry_import,
+)
 
 # The imported articles listed on the job's page; the counts cover all of them.
 SHOWN = 100
 # Pre-tagging of an article, as the page shows it.
-QUEUED, RUNNING, DONE, FAILED = "queued", "running", "done", "failed"
 PRETAG_STATES = {
     QUEUED: _("queued"),
     RUNNING: _("running"),
     DONE: _("done"),
     FAILED: _("failed"),
-}
-TASK_STATES = {
-    TaskResultStatus.READY: QUEUED,
-    TaskResultStatus.RUNNING: RUNNING,
-    TaskResultStatus.SUCCESSFUL: DONE,
-    TaskResultStatus.FAILED: FAILED,
 }
 
 
@@ -142,22 +142,3 @@ def _imported(ids: list[int], states: dict[int, str]) -> list[tuple[Article, str
     found = Article.objects.in_bulk(ids)
     rows = [(found[i], states[i]) for i in ids if i in found]  # an article may be deleted since
     return [(article, state, PRETAG_STATES[state]) for article, state in rows]
-
-
-def pretag_states(article_ids: list[int]) -> dict[int, str]:
-    """Where each article's pre-tagging is: the latest pretag task's state when the
-    database backend records it, else done once the machine layer exists (pretag writes
-    it in one transaction), else queued (the task is enqueued when the import commits)."""
-    tagged = set(
-        Layer.objects.filter(kind=Layer.MACHINE, article_id__in=article_ids).values_list(
-            "article_id", flat=True
-        )
-    )
-    states = {i: DONE if i in tagged else QUEUED for i in article_ids}
-    results = DBTaskResult.objects.filter(
-        task_path=pretag_article.module_path, args_kwargs__args__0__in=article_ids
-    ).order_by("enqueued_at")
-    for args_kwargs, status in results.values_list("args_kwargs", "status"):
-        article_id = args_kwargs["args"][0]  # the latest run wins: a re-tag after retraining
-        states[article_id] = TASK_STATES.get(status, QUEUED)
-    return states
