@@ -134,6 +134,10 @@ def test_pages_render_with_debug_off_and_the_manifest(production, corpus, articl
         "/imports/",
         "/tagger/",
         "/tagger/corrections/",
+        "/search/?q=%D8%A7%D9%84%D8%B1%D9%82%D8%A9",
+        f"/events/?corpus={corpus.pk}",
+        "/incidents/",
+        "/incidents/list/",
         "/admin/",
         "/admin/annotations/actor/",
     ]:
