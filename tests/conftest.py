@@ -12,7 +12,18 @@ from django.contrib.auth.models import User
 
 from annotations import gazetteer
 from annotations.gazetteer import invalidate_index
-from annotations.models import Article, Assignment, Corpus, Layer, Membership, Place, PlaceName
+from annotations.models import (
+    Actor,
+    Article,
+    Assignment,
+    Corpus,
+    Event,
+    Layer,
+    Membership,
+    Place,
+    PlaceName,
+    Span,
+)
 from annotations.text import match_key
 
 SAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "samples"
@@ -200,3 +211,34 @@ def signed_in(browser, live_server):
     for context in contexts:
         context.close()
     assert not errors, "errors in the page:\n" + "\n".join(errors)
+
+
+SHELLING = ("Explosions/Remote violence", "Shelling/artillery/missile attack")
+
+
+@pytest.fixture
+def shared(corpus, alice, bob):
+    """Blind annotation, for the search and the article list: an article alice and bob both
+    annotate: bob's layer (submitted) and gold (approved)
+    code actors, a place and event types that alice's own layer (in progress) does not."""
+    article = Article.objects.create(corpus=corpus, title="أ", body="قصف على مسكنة")
+    for user in (alice, bob):
+        article.assignments.create(user=user)
+    maskanah = add_place("Maskanah", ["مسكنة"], 166365)
+    theirs = Actor.objects.create(name="Islamic State", inter_code=2)
+    golds = Actor.objects.create(name="Military Forces of Syria", inter_code=1)
+    Layer.objects.create(
+        article=article, kind=Layer.ANNOTATOR, annotator=alice, state=Layer.IN_PROGRESS
+    )
+    bobs = Layer.objects.create(
+        article=article, kind=Layer.ANNOTATOR, annotator=bob, state=Layer.SUBMITTED
+    )
+    Event.objects.create(
+        layer=bobs, event_type="Battles", sub_event_type="Armed clash", actor1=theirs
+    )
+    start = article.body.index("مسكنة")
+    Span.objects.create(layer=bobs, start=start, end=start + 5, label="LOC", place=maskanah)
+    gold = Layer.objects.create(article=article, kind=Layer.GOLD, state=Layer.APPROVED)
+    event_type, sub_type = SHELLING
+    Event.objects.create(layer=gold, event_type=event_type, sub_event_type=sub_type, actor2=golds)
+    return {"article": article, "actor": theirs, "gold_actor": golds, "place": maskanah}

@@ -7,7 +7,7 @@ from django.test import Client
 from django.urls import reverse
 
 from annotations import search
-from annotations.models import Actor, Article, Event, Layer, Span
+from annotations.models import Article, Event, Layer, Span
 
 from .conftest import add_place
 
@@ -108,34 +108,6 @@ def test_anonymous_visitors_are_sent_to_log_in(db):
 
 
 # Blind annotation: the list's filters look only at layers the user may read.
-
-
-@pytest.fixture
-def shared(corpus, alice, bob):
-    """An article alice and bob both annotate, where only bob's layer and gold code events
-    (bob's: an actor at a place; gold's: another actor); alice's layer is in progress."""
-    article = new_article(corpus, "أ", "قصف على مسكنة")
-    for user in (alice, bob):
-        article.assignments.create(user=user)
-    maskanah = add_place("Maskanah", ["مسكنة"], 166365)
-    theirs = Actor.objects.create(name="Islamic State", inter_code=2)
-    golds = Actor.objects.create(name="Military Forces of Syria", inter_code=1)
-    Layer.objects.create(
-        article=article, kind=Layer.ANNOTATOR, annotator=alice, state=Layer.IN_PROGRESS
-    )
-    bobs = Layer.objects.create(
-        article=article, kind=Layer.ANNOTATOR, annotator=bob, state=Layer.SUBMITTED
-    )
-    Event.objects.create(
-        layer=bobs, event_type="Battles", sub_event_type="Armed clash", actor1=theirs
-    )
-    start = article.body.index("مسكنة")
-    Span.objects.create(layer=bobs, start=start, end=start + 5, label="LOC", place=maskanah)
-    gold = Layer.objects.create(article=article, kind=Layer.GOLD, state=Layer.APPROVED)
-    Event.objects.create(
-        layer=gold, event_type="Battles", sub_event_type="Armed clash", actor2=golds
-    )
-    return {"article": article, "actor": theirs, "gold_actor": golds, "place": maskanah}
 
 
 def others_work(shared: dict) -> list[dict]:

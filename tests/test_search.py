@@ -11,7 +11,7 @@ from django.urls import reverse
 from annotations import search
 from annotations.models import Actor, Article, Corpus, Event, Layer, Span
 
-from .conftest import add_place, make_user
+from .conftest import SHELLING, add_place, make_user
 
 HX = {"HTTP_HX_REQUEST": "true"}
 
@@ -338,35 +338,6 @@ def test_pages_of_a_rare_word_sort_undated_articles_last(corpus, editor, monkeyp
 
 # Blind annotation: the filters look only at layers the user may read (defects found in
 # review: every layer was looked at, and any annotator id was taken from the query string).
-
-SHELLING = ("Explosions/Remote violence", "Shelling/artillery/missile attack")
-
-
-@pytest.fixture
-def shared(corpus, alice, bob):
-    """An article alice and bob both annotate: bob's layer (submitted) and gold (approved)
-    code actors, a place and event types that alice's own layer (in progress) does not."""
-    article = new_article(corpus, "أ", "قصف على مسكنة")
-    for user in (alice, bob):
-        article.assignments.create(user=user)
-    maskanah = add_place("Maskanah", ["مسكنة"], 166365)
-    theirs = Actor.objects.create(name="Islamic State", inter_code=2)
-    golds = Actor.objects.create(name="Military Forces of Syria", inter_code=1)
-    Layer.objects.create(
-        article=article, kind=Layer.ANNOTATOR, annotator=alice, state=Layer.IN_PROGRESS
-    )
-    bobs = Layer.objects.create(
-        article=article, kind=Layer.ANNOTATOR, annotator=bob, state=Layer.SUBMITTED
-    )
-    Event.objects.create(
-        layer=bobs, event_type="Battles", sub_event_type="Armed clash", actor1=theirs
-    )
-    start = article.body.index("مسكنة")
-    Span.objects.create(layer=bobs, start=start, end=start + 5, label="LOC", place=maskanah)
-    gold = Layer.objects.create(article=article, kind=Layer.GOLD, state=Layer.APPROVED)
-    event_type, sub_type = SHELLING
-    Event.objects.create(layer=gold, event_type=event_type, sub_event_type=sub_type, actor2=golds)
-    return {"article": article, "actor": theirs, "gold_actor": golds, "place": maskanah}
 
 
 def others_work(shared: dict, bob) -> list[dict]:
