@@ -30,8 +30,16 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from browser import CHROMIUM, CHROMIUM_ARGS, PASSWORD, Page, start_server, stop_server
-from common import percentiles, record, run
+from browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    PASSWORD,
+    Page,
+    start_server,
+    stop_server,
+    table,
+)
+from common import record, run
 from django.contrib.auth.models import User
 from django.db import connection
 from django.urls import reverse
@@ -226,23 +234,6 @@ def main(runs: int, events: int, results: dict[str, list[float]], errors: list[s
         stop_server(thread)
 
 
-def table(results: dict[str, list[float]], runs: int) -> None:
-    print(f"\nEvents explorer in Chromium, {runs} runs each (ms)\n")
-    width = max(len(what) for _, what, _ in TABLE)
-    print(f"| {'measure'.ljust(width)} | n | p50 | p95 | max | target (p95) |")
-    print(f"| {'-' * width} | ---: | ---: | ---: | ---: | --- |")
-    for key, what, target in TABLE:
-        samples = results.get(key, [])
-        if not samples:
-            continue
-        p50, p95 = percentiles(samples)
-        verdict = f"< {target:,}: {'met' if p95 < target else 'MISSED'}" if target else ""
-        print(
-            f"| {what.ljust(width)} | {len(samples)} | {p50:,.0f} | {p95:,.0f} "
-            f"| {max(samples):,.0f} | {verdict} |"
-        )
-
-
 if __name__ == "__main__":
     if not Path(CHROMIUM).exists():
         sys.exit(f"{CHROMIUM} is missing: `make chromium` installs it")
@@ -251,7 +242,7 @@ if __name__ == "__main__":
     results: dict[str, list[float]] = {}
     errors: list[str] = []
     run("Events explorer bench set-up", lambda: main(runs, events, results, errors))
-    table(results, runs)
+    table("Events explorer", TABLE, results, runs)
     if errors:
         print("\nerrors in the page:\n  " + "\n  ".join(errors), file=sys.stderr)
         sys.exit(1)
