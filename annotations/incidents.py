@@ -42,7 +42,7 @@ and the incident-level export read only the members whose layer counts (counting
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import SimpleNamespace
@@ -334,11 +334,38 @@ def reconcile(incident: Incident) -> dict[str, Any]:
         .select_related("place", "layer__article")
         .order_by("incident_member__id")
     )
-    figures = [n for e in events for n in (e.fatalities, e.fatalities_low, e.fatalities_high)]
+    reports = [
+        {
+            "id": e.pk,
+            "article_id": e.layer.article_id,
+            "source": e.source or e.layer.article.source,
+            "place": e.place,
+            **{name: getattr(e, name) for name in RULE_FIELDS},
+        }
+        for e in events
+    ]
+    overrides = typed_overrides(incident.overrides, lambda pk: Place.objects.filter(pk=pk).first())
+    return combine(reports, overrides)
+
+
+# What the rule reads of each report besides its ids, source and place.
+RULE_FIELDS = (
+    *("fatalities", "fatalities_low", "fatalities_high", "event_type", "sub_event_type"),
+    *("event_date", "time_precision", "geo_precision"),
+)
+
+
+def combine(reports: list[dict[str, Any]], overrides: dict[str, Any]) -> dict[str, Any]:
+    """`reconcile`'s rule on plain reports in linking order: dicts of RULE_FIELDS with "id",
+    "article_id", "source" (the event's, else its article's) and "place" (a Place, or its id
+    for the export, which reads rows). `overrides` typed (typed_overrides) win."""
+    figures = [
+        n for r in reports for n in (r["fatalities"], r["fatalities_low"], r["fatalities_high"])
+    ]
     figures = [n for n in figures if n is not None]
-    stated = [e.fatalities for e in events if e.fatalities is not None]
-    dated = [e for e in events if e.event_date is not None]
-    placed = [e for e in events if e.place_id is not None]
+    stated = [r["fatalities"] for r in reports if r["fatalities"] is not None]
+    dated = [r for r in reports if r["event_date"] is not None]
+    placed = [r for r in reports if r["place"] is not None]
     result: dict[str, Any] = {
         "fatalities": min(stated) if stated else None,
         "fatalities_low": min(figures) if figures else None,
@@ -350,29 +377,27 @@ def reconcile(incident: Incident) -> dict[str, Any]:
         "place": None,
         "geo_precision": None,
         "sources": [],
-        "event_ids": [e.pk for e in events],
-        "article_ids": sorted({e.layer.article_id for e in events}),
+        "event_ids": [r["id"] for r in reports],
+        "article_ids": sorted({r["article_id"] for r in reports}),
     }
-    if events:
+    if reports:
         # The type most reports give (the first linked among equals): ACLED rows need one.
-        types = [(e.event_type, e.sub_event_type) for e in events]
+        types = [(r["event_type"], r["sub_event_type"]) for r in reports]
         order = {t: n for n, t in reversed(list(enumerate(types)))}
         result["event_type"], result["sub_event_type"] = _most_common(types, key=order.get)
     if dated:
-        precision = min(e.time_precision or 1 for e in dated)
-        days = [e.event_date for e in dated if (e.time_precision or 1) == precision]
+        precision = min(r["time_precision"] or 1 for r in dated)
+        days = [r["event_date"] for r in dated if (r["time_precision"] or 1) == precision]
         result["event_date"] = _most_common(days, key=lambda d: d)
         result["time_precision"] = precision
     if placed:
-        precision = min(e.geo_precision or 1 for e in placed)
-        best = [e.place for e in placed if (e.geo_precision or 1) == precision]
+        precision = min(r["geo_precision"] or 1 for r in placed)
+        best = [r["place"] for r in placed if (r["geo_precision"] or 1) == precision]
         result["place"] = _most_common(best, key=lambda p: 0)
         result["geo_precision"] = precision
-    for e in events:
-        source = e.source or e.layer.article.source
-        if source and source not in result["sources"]:
-            result["sources"].append(source)
-    overrides = typed_overrides(incident)
+    for r in reports:
+        if r["source"] and r["source"] not in result["sources"]:
+            result["sources"].append(r["source"])
     result.update(overrides)
     result["overridden"] = sorted(overrides)
     return result
@@ -385,19 +410,20 @@ def counting_members(events: QuerySet[Event]) -> QuerySet[Event]:
     return events.filter(layer__in=Layer.objects.filter(shared_layers_q()))
 
 
-def typed_overrides(incident: Incident) -> dict[str, Any]:
-    """The overrides as reconcile's values: stored as JSON (a date as text, a place as its id),
-    given back as a date and a Place. A place deleted since is no override any more."""
-    stored = incident.overrides or {}
+def typed_overrides(stored: dict[str, Any] | None, place: Callable[[int], Any]) -> dict[str, Any]:
+    """The overrides as the rule's values: stored as JSON (a date as text, a place as its id),
+    given back as a date and what `place` makes of the id (a Place, or the id where the
+    export checks it exists); a place deleted since (`place` gives None) is no override."""
+    stored = stored or {}
     typed: dict[str, Any] = {}
     if stored.get("fatalities") is not None:
         typed["fatalities"] = int(stored["fatalities"])
     if stored.get("event_date"):
         typed["event_date"] = date.fromisoformat(stored["event_date"])
     if stored.get("place") is not None:
-        place = Place.objects.filter(pk=stored["place"]).first()
-        if place is not None:
-            typed["place"] = place
+        found = place(stored["place"])
+        if found is not None:
+            typed["place"] = found
     return typed
 
 

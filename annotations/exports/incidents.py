@@ -58,11 +58,11 @@ import csv
 import io
 from collections.abc import Container, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from ..acled import DISORDER
-from ..incidents import shared_layers_q
+from ..incidents import RULE_FIELDS, combine, shared_layers_q, typed_overrides
 from ..models import Actor, Event, Evidence, IncidentEvent, Layer, Place
 from . import CHUNK, EVENT_FIELDS, PLACE_FIELDS, Chunk, Selection, _among, event_record, fetched
 from .acled import COLUMNS, countries, event_row, spreadsheet_cell
@@ -155,77 +155,21 @@ class Counts:
 def reconciled(
     reports: list[Report], overrides: dict[str, Any] | None, places: Container[int] = ()
 ) -> dict[str, Any]:
-    """annotations.incidents.reconcile's result for reports in linking order, the place as
-    its id. `overrides` as stored (Incident.overrides), typed as reconcile's typed_overrides
-    types them; `places` holds the ids of the places that exist (an overridden place deleted
-    since is no override)."""
-    figures = [
-        n
+    """annotations.incidents.reconcile's result for reports in linking order, by the same
+    rule (incidents.combine) read from rows instead of objects, the place as its id.
+    `overrides` as stored (Incident.overrides); `places` holds the ids of the places that
+    exist (an overridden place deleted since is no override)."""
+    rows = [
+        {
+            "id": r.get("id"),
+            "article_id": r.article_id,
+            "source": r.get("source") or r.article_source,
+            "place": r.get("place_id"),
+            **{name: r.get(name) for name in RULE_FIELDS},
+        }
         for r in reports
-        for n in (r.get("fatalities"), r.get("fatalities_low"), r.get("fatalities_high"))
-        if n is not None
     ]
-    stated = [r.get("fatalities") for r in reports if r.get("fatalities") is not None]
-    result: dict[str, Any] = {
-        "fatalities": min(stated) if stated else None,
-        "fatalities_low": min(figures) if figures else None,
-        "fatalities_high": max(figures) if figures else None,
-        "event_type": None,
-        "sub_event_type": None,
-        "event_date": None,
-        "time_precision": None,
-        "place": None,
-        "geo_precision": None,
-        "sources": [],
-        "event_ids": [r.get("id") for r in reports],
-        "article_ids": sorted({r.article_id for r in reports}),
-    }
-    if reports:
-        # The type most reports give, the first linked's among equals.
-        types = [(r.get("event_type"), r.get("sub_event_type")) for r in reports]
-        order = {t: n for n, t in reversed(list(enumerate(types)))}
-        result["event_type"], result["sub_event_type"] = _most_common(types, key=order.get)
-    dated = [r for r in reports if r.get("event_date") is not None]
-    if dated:
-        precision = min(r.get("time_precision") or 1 for r in dated)
-        days = [r.get("event_date") for r in dated if (r.get("time_precision") or 1) == precision]
-        result["event_date"] = _most_common(days, key=lambda d: d)
-        result["time_precision"] = precision
-    placed = [r for r in reports if r.get("place_id") is not None]
-    if placed:
-        precision = min(r.get("geo_precision") or 1 for r in placed)
-        best = [r.get("place_id") for r in placed if (r.get("geo_precision") or 1) == precision]
-        result["place"] = _most_common(best, key=lambda p: 0)
-        result["geo_precision"] = precision
-    for r in reports:
-        source = r.get("source") or r.article_source
-        if source and source not in result["sources"]:
-            result["sources"].append(source)
-    typed = _typed(overrides or {}, places)
-    result.update(typed)
-    result["overridden"] = sorted(typed)
-    return result
-
-
-def _typed(stored: dict[str, Any], places: Container[int]) -> dict[str, Any]:
-    """As annotations.incidents.typed_overrides, without a query: JSON keeps a date as text
-    and a place as its id."""
-    typed: dict[str, Any] = {}
-    if stored.get("fatalities") is not None:
-        typed["fatalities"] = int(stored["fatalities"])
-    if stored.get("event_date"):
-        typed["event_date"] = date.fromisoformat(stored["event_date"])
-    if stored.get("place") is not None and stored["place"] in places:
-        typed["place"] = stored["place"]
-    return typed
-
-
-def _most_common(items: list[Any], key: Any) -> Any:
-    """As reconcile's: the most frequent item; ties to the smallest key, then the first seen."""
-    counts: dict[Any, int] = {}
-    for item in items:
-        counts[item] = counts.get(item, 0) + 1
-    return min(counts, key=lambda item: (-counts[item], key(item)))
+    return combine(rows, typed_overrides(overrides, lambda pk: pk if pk in places else None))
 
 
 def representative(reports: list[Report]) -> Report:
