@@ -41,7 +41,6 @@ and the incident-level export read only the members whose layer counts (counting
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -54,6 +53,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from . import gazetteer
 from .models import (
     Article,
     AuditEntry,
@@ -295,13 +295,7 @@ def same_area(p: Place, q: Place, level: int) -> bool:
 
 
 def distance_km(p: Place, q: Place) -> float:
-    """Great-circle distance (haversine, Earth radius 6371 km)."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (p.latitude, p.longitude, q.latitude, q.longitude))
-    h = (
-        math.sin((lat2 - lat1) / 2) ** 2
-        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    )
-    return 2 * 6371.0 * math.asin(math.sqrt(h))
+    return gazetteer.km(p.latitude, p.longitude, q.latitude, q.longitude)
 
 
 def actors_part(a: Event, b: Event) -> float:

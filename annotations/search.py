@@ -28,6 +28,7 @@ from django.db import connections
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
+from . import gazetteer
 from .models import Actor, ActorAlias, Article, Corpus, Event, Layer, Place, PlaceName, Span
 from .text import likelier_cut, match_key, strip_proclitics, tokenize
 
@@ -283,7 +284,7 @@ def places_under(place_id: int) -> QuerySet[Place]:
     return Place.objects.filter(within)
 
 
-EARTH_KM = 6371.0
+EARTH_KM = 6371.0  # as gazetteer.km, which decides
 
 
 def places_near(place_id: int, km: float) -> QuerySet[Place]:
@@ -298,16 +299,8 @@ def places_near(place_id: int, km: float) -> QuerySet[Place]:
     box = Place.objects.filter(
         latitude__range=(lat - dlat, lat + dlat), longitude__range=(lon - dlon, lon + dlon)
     ).values_list("pk", "latitude", "longitude")
-    near = [pk for pk, la, lo in box if distance_km(lat, lon, la, lo) <= km]
+    near = [pk for pk, la, lo in box if gazetteer.km(lat, lon, la, lo) <= km]
     return Place.objects.filter(pk__in=[place.pk, *near])
-
-
-def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance (haversine): within a few metres of GeoNames' precision."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_KM * math.asin(math.sqrt(a))
 
 
 # Keyset pages. The search orders by publication date (newest first, undated last), then

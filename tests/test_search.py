@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from annotations import search
+from annotations import gazetteer, search
 from annotations.models import Actor, Article, Corpus, Event, Layer, Span
 
 from .conftest import SHELLING, add_place, make_user
@@ -221,7 +221,7 @@ def test_filters_by_places_within_a_distance(corpus, editor):
     far = new_article(corpus, "ب", "قصف على دمشق")
     coded(near, event_type="Battles", sub_event_type="Armed clash", place=maskanah)
     coded(far, event_type="Battles", sub_event_type="Armed clash", place=damascus)
-    assert 80 < search.distance_km(36.20, 37.16, 36.01, 38.08) < 90  # Aleppo–Maskanah
+    assert 80 < gazetteer.km(36.20, 37.16, 36.01, 38.08) < 90  # Aleppo–Maskanah
     assert found(editor, "قصف", place=aleppo.pk, within_km=100) == [near]
     assert found(editor, "قصف", place=aleppo.pk, within_km=50) == []
     assert set(found(editor, "قصف", place=aleppo.pk, within_km=400)) == {near, far}
