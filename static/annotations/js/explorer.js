@@ -103,6 +103,16 @@
   const outlines = showPoints().then((which) => background().then(() => which));
   outlines.then(ready);
 
+  // New results are on their way: the map stops saying it is ready at once, and a draw
+  // still in progress becomes stale. htmx pushes the new address before it settles, so
+  // without this the address and the table could be new while the map still said ready.
+  document.body.addEventListener("htmx:beforeSwap", (event) => {
+    if (event.detail.target && event.detail.target.id === "results") {
+      drawn++;
+      delete element.dataset.ready;
+    }
+  });
+
   // A filter swapped the results: new points, same map (the outlines are drawn already).
   document.body.addEventListener("htmx:afterSettle", (event) => {
     if (event.detail.target && event.detail.target.id === "results") {
