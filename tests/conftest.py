@@ -195,7 +195,7 @@ def signed_in(browser, live_server):
         if viewport:
             options["viewport"] = viewport
         context = browser.new_context(**options)
-        context.set_default_timeout(8000)
+        context.set_default_timeout(20000)
         contexts.append(context)
         page = context.new_page()
         errors.watch(page)

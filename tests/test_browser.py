@@ -7,6 +7,7 @@ import time
 
 import pytest
 from django.db.models import F
+from django.urls import get_resolver
 
 from annotations.models import Article, Event, Layer, Span
 from annotations.taggers import pretag
@@ -22,8 +23,10 @@ def page(browser, live_server, corpus, places):
     article = Article.objects.create(corpus=corpus, title="غارات على الرقة", body=BODY)
     article.assignments.create(user=user)
     pretag(article)
+    # Import every view before the first page's timeout starts counting (seconds when loaded).
+    get_resolver().url_patterns  # noqa: B018
     context = browser.new_context(locale="en-US")
-    context.set_default_timeout(8000)
+    context.set_default_timeout(20000)
     page = context.new_page()
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", user.username)
@@ -35,13 +38,19 @@ def page(browser, live_server, corpus, places):
     context.close()
 
 
-def wait_until(page, expression: str, timeout: float = 8) -> None:
+def wait_until(page, expression: str, timeout: float = 20) -> None:
     """Poll a JavaScript expression until it is true. (page.wait_for_function evaluates with
     eval() in the page, which the Content-Security-Policy refuses; page.evaluate does not.)"""
     deadline = time.monotonic() + timeout
     while not page.evaluate(expression):
         assert time.monotonic() < deadline, f"timed out waiting for {expression}"
         page.wait_for_timeout(50)
+
+
+def settled(page) -> None:
+    """Wait until htmx has settled its last swap: only then are the new buttons its own (a
+    click before that is a plain form submission to the button's formaction)."""
+    wait_until(page, "!document.querySelector('.htmx-settling')")
 
 
 def word(page, text: str):
@@ -119,8 +128,12 @@ def test_it_links_a_place_with_the_keyboard_and_creates_a_custom_place(page):
     page.locator(".custom-place summary").click()
     page.fill(".custom-place input[name=name_en]", "New Raqqa camp")
     page.fill(".custom-place input[name=country]", "SY")
+    # The map is built once htmx has settled the panel (the new element borrows the old
+    # one's classes until then): wait for its panes, then for the click's coordinates.
+    wait_until(page, "!!document.querySelector('#place-map .leaflet-map-pane')")
     page.locator("#place-map").click(position={"x": 100, "y": 100})  # fills the coordinates
-    assert page.input_value("#custom-lat") != ""
+    wait_until(page, "document.getElementById('custom-lat').value !== ''")
+    settled(page)
     page.locator(".custom-place button[type=submit]").click()
     page.locator("#messages .success").wait_for()
     custom = Span.objects.get(layer__kind="annotator", place__source="custom")
@@ -135,6 +148,9 @@ SELECT_DIGIT = """() => {
     getSelection().removeAllRanges();
     getSelection().addRange(range);
 }"""
+# The selection is read on "selectionchange", which comes later: wait for this one, not for
+# a selection an earlier step left (the start field would already be filled).
+DIGIT_SELECTED = "document.querySelector('#sel-text [lang=ar]')?.textContent === '«٣»'"
 # The span cited, not the pre-coder's longer phrase "قتل ٣ مدنيين".
 CITED_NUMBER = (
     "[...document.querySelectorAll('#event-panel li q')].some(q => q.textContent === '٣')"
@@ -150,7 +166,7 @@ def test_it_codes_an_event_with_evidence_for_fatalities(page):
     # The digit is one narrow glyph, too small to hit reliably with the mouse; select it
     # the way a drag would leave it (mouse selection has its own test above).
     page.evaluate(SELECT_DIGIT)
-    wait_until(page, "document.getElementById('sel-start').value !== ''")
+    wait_until(page, DIGIT_SELECTED)
     page.keyboard.press("4")  # MISC
     page.locator("#doc mark[data-label=MISC]").wait_for()
     page.locator("#event-panel input[name=focus][value=fatalities]").check()
@@ -186,8 +202,10 @@ def test_an_editor_adjudicates_with_the_keyboard(browser, live_server, corpus, p
     add_span(b, "مواقع", "MISC")
     add_event(a, 3)
     add_event(b, 2)
+    # Import every view before the first page's timeout starts counting (seconds when loaded).
+    get_resolver().url_patterns  # noqa: B018
     context = browser.new_context(locale="en-US")
-    context.set_default_timeout(8000)
+    context.set_default_timeout(20000)
     page = context.new_page()
     page.goto(f"{live_server.url}/accounts/login/")
     page.fill("input[name=username]", "edith")

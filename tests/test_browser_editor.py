@@ -83,9 +83,14 @@ def test_a_span_of_a_read_only_layer_opens_without_editing_controls(signed_in, d
     page.keyboard.press("Delete")
     page.keyboard.press("Digit2")
     assert Span.objects.get(pk=linked.pk).label == "LOC"
-    # The places list opens the same panel.
+    # The places list opens the same panel: a new one (the open one already has its link).
+    page.evaluate("window.shown = document.querySelector('#span-panel h2')")
     page.click(".linked-places a")
-    wait_until(page, "document.querySelector('#span-panel .place-link') !== null")
+    wait_until(
+        page,
+        "document.querySelector('#span-panel h2') !== window.shown"
+        " && !!document.querySelector('#span-panel .place-link')",
+    )
 
 
 def test_an_editor_sees_an_annotators_event_evidence(signed_in, desk):
@@ -114,7 +119,7 @@ def test_the_import_page_links_its_articles_and_follows_their_pre_tagging(signed
     assert page.locator(f'a[href="{waiting.get_absolute_url()}"]').inner_text() == "خبر ينتظر"
     assert page.locator("[data-state=queued]").count() == 1
     pretag(waiting)  # what the worker does; the page polls until it sees it
-    wait_until(page, "document.querySelectorAll('[data-state=done]').length === 2", timeout=10)
+    wait_until(page, "document.querySelectorAll('[data-state=done]').length === 2", timeout=30)
     page.click(f'a[href="{waiting.get_absolute_url()}"]')
     page.wait_for_url(f"**{waiting.get_absolute_url()}")
     assert page.locator("#layer-switch a[data-kind=machine]").count() == 1

@@ -11,7 +11,7 @@ from annotations.models import Actor, Article, Event, Layer
 from annotations.taggers import pretag
 
 from .conftest import BODY, BROWSER_MARKS, make_user
-from .test_browser import drag_across, wait_until
+from .test_browser import drag_across, settled, wait_until
 
 pytestmark = BROWSER_MARKS
 
@@ -116,6 +116,7 @@ def test_evidence_is_removed_and_the_unsaved_edits_stay(signed_in, alice):
     wait_until(page, f"{EVIDENCE_ITEMS} === {before}")
     panel = page.locator(PANEL)
     panel.locator("textarea[name=notes]").fill("لم تحفظ بعد")
+    settled(page)
     page.locator(f"{EVIDENCE} .remove-evidence").first.click()
     page.locator("#messages .success", has_text="Evidence removed.").wait_for()
     wait_until(page, f"{EVIDENCE_ITEMS} === {before - 1}")

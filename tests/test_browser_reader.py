@@ -24,7 +24,7 @@ from annotations.models import (
 from annotations.taggers import pretag
 
 from .conftest import BODY, BROWSER_MARKS, add_place, make_user
-from .test_browser import SELECT_DIGIT, wait_until
+from .test_browser import DIGIT_SELECTED, SELECT_DIGIT, settled, wait_until
 
 pytestmark = BROWSER_MARKS
 
@@ -279,6 +279,7 @@ def test_the_panel_stays_open_after_a_link_and_shows_a_created_place(signed_in, 
     page.fill(".custom-place input[name=name_en]", "Diyala camp")
     page.fill(".custom-place input[name=latitude]", "33.75")
     page.fill(".custom-place input[name=longitude]", "45.0")
+    settled(page)
     page.locator(".custom-place button[type=submit]").click()
     panel.locator(".linking h3", has_text="Diyala camp").wait_for()
     assert "confirmed" in panel.locator(".linking h3").inner_text()
@@ -294,7 +295,7 @@ def test_the_selection_hint_keeps_its_own_direction(signed_in, corpus, places):
     direction = "getComputedStyle(document.getElementById('sel-text')).direction"
     assert page.evaluate(direction) == "ltr"
     page.evaluate(SELECT_DIGIT)  # a selection of the digit ٣ alone
-    wait_until(page, "document.getElementById('sel-start').value !== ''")
+    wait_until(page, DIGIT_SELECTED)
     # A selection of Arabic digits has no strong letter; it still reads right to left.
     shown = page.locator("#sel-text [lang=ar]")
     assert shown.evaluate("e => [getComputedStyle(e).direction, e.textContent]") == ["rtl", "«٣»"]

@@ -34,9 +34,9 @@ def test_the_tagger_page_shows_the_training_as_it_goes(signed_in, editor, locale
         assert "training: iteration 40 of 150" in page.inner_text("#training")
     # The worker moves on; the panel follows without a reload, then stops asking.
     progress(learning.RETAGGING, articles=3, retagged=1, force=True)
-    wait_until(page, f"{PHASE} === 'retagging'", timeout=10)
+    wait_until(page, f"{PHASE} === 'retagging'", timeout=30)
     progress(learning.DONE, articles=3, retagged=3, force=True)
-    wait_until(page, f"{PHASE} === 'done'", timeout=10)
+    wait_until(page, f"{PHASE} === 'done'", timeout=30)
     assert page.evaluate("document.querySelector('#training').hasAttribute('hx-trigger')") is False
     if locale == "en-US":
         assert "3 articles re-tagged" in page.inner_text("#training")

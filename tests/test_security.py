@@ -269,7 +269,7 @@ def watched(browser, live_server):
     """A logged-out page that records dialogs, console errors, script errors and CSP
     violations in page.problems."""
     context = browser.new_context(locale="en-US")
-    context.set_default_timeout(8000)
+    context.set_default_timeout(20000)
     context.add_init_script(WATCH)
     page = context.new_page()
     page.problems = []
