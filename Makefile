@@ -60,7 +60,11 @@ test-postgres: install chromium
 	else echo "PostgreSQL: no DATABASE_URL and nothing on 127.0.0.1:5432, skipped"; exit 0; fi; \
 	echo "PostgreSQL run: $$url"; DATABASE_URL="$$url" $(BIN)/pytest
 
-test: lint test-sqlite test-postgres
+# The two databases' suites run side by side: most of a run is waiting (the browser, the
+# live server, the worker's subprocesses), so on two cores both end in about the time of
+# one. -O prints each suite's output whole when it ends, not interleaved.
+test: lint
+	$(MAKE) --no-print-directory -j2 -O test-sqlite test-postgres
 
 bench: install
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(BIN)/python bench/run.py
