@@ -29,6 +29,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 from . import gazetteer
+from .ids import row_id
 from .models import Actor, ActorAlias, Article, Corpus, Event, Layer, Place, PlaceName, Span
 from .text import likelier_cut, match_key, strip_proclitics, tokenize
 
@@ -371,10 +372,10 @@ def _after(articles: QuerySet[Article], after: str, order: str = BY_PUBLISHED) -
     """The rows after the position; a position that names none (hand-edited, truncated)
     starts at the first page, as an unknown filter value is ignored rather than an error."""
     if order == BY_ID:
-        pk = cursor_id(after)
+        pk = row_id(after)
         return articles.filter(pk__lt=pk) if pk is not None else articles
     date_text, _, pk_text = after.partition(":")
-    pk = cursor_id(pk_text)
+    pk = row_id(pk_text)
     if pk is None:
         return articles
     if date_text == "-":
@@ -386,20 +387,6 @@ def _after(articles: QuerySet[Article], after: str, order: str = BY_PUBLISHED) -
     return articles.filter(
         Q(published_at__lt=date) | Q(published_at=date, pk__lt=pk) | Q(published_at__isnull=True)
     )
-
-
-# The largest bigint, as views.access.MAX_ID: a larger number names no row, and SQLite
-# refuses to compare with it.
-MAX_ID = 2**63 - 1
-
-
-def cursor_id(text: str) -> int | None:
-    """The id of a keyset position; None for anything else. ASCII digits only: `isdigit`
-    also takes '²' (which `int` refuses: a 500) and '١٢' (which `int` reads as 12)."""
-    if not (text.isascii() and text.isdecimal()):
-        return None
-    pk = int(text)
-    return pk if pk <= MAX_ID else None
 
 
 # Span texts. A span's text is a stretch of the body, so the body's words already hold

@@ -14,18 +14,8 @@ from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from .. import spans
+from ..ids import row_id
 from ..models import Article, Corpus, Event, Layer, Span
-
-# The largest bigint: a larger number names nothing (and not every lookup checks the range).
-MAX_ID = 2**63 - 1
-
-
-def parse_id(raw: Any) -> int | None:
-    """An id as a form or query string sends it; None for '', 'abc', '1.5', '²' or '-1'."""
-    text = str(raw if raw is not None else "").strip()
-    if not (text.isascii() and text.isdigit()):
-        return None
-    return int(text)
 
 
 def get_or_404(queryset: QuerySet, raw: Any) -> Model:
@@ -33,8 +23,8 @@ def get_or_404(queryset: QuerySet, raw: Any) -> Model:
 
 
 def _id_or_404(raw: Any) -> int:
-    pk = parse_id(raw)
-    if pk is None or pk > MAX_ID:
+    pk = row_id(raw)
+    if pk is None:
         raise Http404("Not an id.")
     return pk
 

@@ -24,9 +24,9 @@ from django.views.decorators.http import require_GET
 
 from ..agreement import EVENT_FIELDS, AgreementReport, Breakdown, Score, compute
 from ..exports.acled import spreadsheet_cell
+from ..ids import parse_id
 from ..models import Corpus, Layer
 from . import access
-from .access import parse_id
 
 CSV_HEADER = ("scope", "article_id", "label", "annotator_a", "annotator_b", "metric", "value", "n")
 

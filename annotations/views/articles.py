@@ -14,6 +14,7 @@ from .. import assignment, events, history, search, spans
 from ..document import document_for
 from ..events import events_with_evidence
 from ..forms import PublicationDateForm
+from ..ids import row_id
 from ..models import Article, AuditEntry, Corpus, Evidence, Layer, Span
 from . import access
 from .search import SearchForm, filter_context, next_query
@@ -80,7 +81,7 @@ def _listed(request: HttpRequest, form: SearchForm, after: str) -> tuple[list[Ar
     query = form.cleaned_data["q"] if valid else ""
     filters = form.filters() if valid else search.Filters()
     visible = Article.objects.visible_to(request.user)
-    below = search.cursor_id(after)  # the page's ids are under the last one shown
+    below = row_id(after)  # the page's ids are under the last one shown
     found = search.filtered(request.user, visible, query, filters, below=below)
     keep = None
     if filters.in_spans:

@@ -16,6 +16,7 @@ from .. import events, spans
 from ..document import document_for
 from ..events import events_with_evidence
 from ..forms import EventForm
+from ..ids import parse_id
 from ..models import Event, Evidence, Layer, Place, SpanRejected
 from . import access, writes
 
@@ -37,7 +38,7 @@ def _visible_event_or_404(request: HttpRequest, pk: int) -> tuple[Event, bool]:
 
 def _cited(request: HttpRequest) -> set[int]:
     """Evidence cited while the open form was on the page (its list carries their ids)."""
-    return {i for i in map(access.parse_id, request.POST.getlist("cited")) if i is not None}
+    return {i for i in map(parse_id, request.POST.getlist("cited")) if i is not None}
 
 
 def _evidence(event: Event, layer: Layer) -> list[tuple[Evidence, str, str]]:

@@ -34,8 +34,8 @@ from ..exports import (
     stream,
 )
 from ..exports.acled import EXCEL_BOM
+from ..ids import parse_id
 from ..models import Corpus, Layer, Membership
-from .access import parse_id
 
 FORMAT_CHOICES = [
     ("jsonl", gettext_lazy("JSONL (articles with spans, places, events)")),

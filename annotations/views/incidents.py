@@ -25,11 +25,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import incidents
+from ..ids import parse_id
 from ..models import Corpus, Event, Incident, IncidentCandidate, Place
 from ..place_display import arabic_name
 from ..text import sentences
 from . import access
-from .access import parse_id
 
 DECISION_FILTERS = [("", gettext_lazy("all")), *IncidentCandidate.DECISIONS]
 PAGE_SIZE = 50

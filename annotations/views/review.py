@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import assignment, history, spans, workflow
+from ..ids import parse_id
 from ..models import Article, Assignment, AuditEntry, Layer, Membership
 from . import access
-from .access import parse_id
 from .articles import layer_page, layers_by_article
 
 PAGE_SIZE = 100

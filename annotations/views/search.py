@@ -15,11 +15,10 @@ from django.views.decorators.http import require_GET
 from .. import search as engine
 from ..acled import EVENT_TYPES, SUB_EVENT_TYPES
 from ..forms import SUB_TYPE_CHOICES
+from ..ids import MAX_ID
 from ..models import Article, Corpus, Layer
 
 ANY = [("", pgettext_lazy("search filter", "any"))]
-# Ids past the largest bigint name nothing, and SQLite refuses to compare with them.
-MAX_ID = engine.MAX_ID
 
 
 class SearchForm(forms.Form):

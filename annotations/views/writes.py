@@ -15,8 +15,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from ..document import document_for
+from ..ids import parse_id
 from ..models import Layer, SpanRejected, StaleLayer
-from .access import parse_id
 from .articles import legend
 
 # What a write may raise instead of writing; every other exception is a bug (500).
