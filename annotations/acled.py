@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.utils.translation import pgettext_lazy
+
 EVENT_TYPES: dict[str, list[str]] = {
     "Battles": [
         "Armed clash",
@@ -35,6 +39,68 @@ EVENT_TYPES: dict[str, list[str]] = {
     ],
 }
 SUB_EVENT_TYPES = {sub: event for event, subs in EVENT_TYPES.items() for sub in subs}
+
+# What the interface shows for each name. The stored and exported values stay ACLED's English
+# names (the codebook's, which a dataset's users read); an Arabic interface shows Arabic ones.
+# The context keeps "Attack" and "Other" apart from the same words elsewhere in the interface.
+LABELS: dict[str, Any] = {
+    "Battles": pgettext_lazy("ACLED", "Battles"),
+    "Armed clash": pgettext_lazy("ACLED", "Armed clash"),
+    "Government regains territory": pgettext_lazy("ACLED", "Government regains territory"),
+    "Non-state actor overtakes territory": pgettext_lazy(
+        "ACLED", "Non-state actor overtakes territory"
+    ),
+    "Explosions/Remote violence": pgettext_lazy("ACLED", "Explosions/Remote violence"),
+    "Chemical weapon": pgettext_lazy("ACLED", "Chemical weapon"),
+    "Air/drone strike": pgettext_lazy("ACLED", "Air/drone strike"),
+    "Suicide bomb": pgettext_lazy("ACLED", "Suicide bomb"),
+    "Shelling/artillery/missile attack": pgettext_lazy(
+        "ACLED", "Shelling/artillery/missile attack"
+    ),
+    "Remote explosive/landmine/IED": pgettext_lazy("ACLED", "Remote explosive/landmine/IED"),
+    "Grenade": pgettext_lazy("ACLED", "Grenade"),
+    "Violence against civilians": pgettext_lazy("ACLED", "Violence against civilians"),
+    "Sexual violence": pgettext_lazy("ACLED", "Sexual violence"),
+    "Attack": pgettext_lazy("ACLED", "Attack"),
+    "Abduction/forced disappearance": pgettext_lazy("ACLED", "Abduction/forced disappearance"),
+    "Protests": pgettext_lazy("ACLED", "Protests"),
+    "Peaceful protest": pgettext_lazy("ACLED", "Peaceful protest"),
+    "Protest with intervention": pgettext_lazy("ACLED", "Protest with intervention"),
+    "Excessive force against protesters": pgettext_lazy(
+        "ACLED", "Excessive force against protesters"
+    ),
+    "Riots": pgettext_lazy("ACLED", "Riots"),
+    "Violent demonstration": pgettext_lazy("ACLED", "Violent demonstration"),
+    "Mob violence": pgettext_lazy("ACLED", "Mob violence"),
+    "Strategic developments": pgettext_lazy("ACLED", "Strategic developments"),
+    "Agreement": pgettext_lazy("ACLED", "Agreement"),
+    "Arrests": pgettext_lazy("ACLED", "Arrests"),
+    "Change to group/activity": pgettext_lazy("ACLED", "Change to group/activity"),
+    "Disrupted weapons use": pgettext_lazy("ACLED", "Disrupted weapons use"),
+    "Headquarters or base established": pgettext_lazy("ACLED", "Headquarters or base established"),
+    "Looting/property destruction": pgettext_lazy("ACLED", "Looting/property destruction"),
+    "Non-violent transfer of territory": pgettext_lazy(
+        "ACLED", "Non-violent transfer of territory"
+    ),
+    "Other": pgettext_lazy("ACLED", "Other"),
+}
+
+
+def label(name: str | None) -> str:
+    """The interface's name for an ACLED event type or sub-type; anything else as it is."""
+    if not name:
+        return name or ""
+    return str(LABELS.get(name, name))
+
+
+def type_choices() -> list[tuple[str, Any]]:
+    return [(t, LABELS[t]) for t in EVENT_TYPES]
+
+
+def sub_type_choices() -> list[tuple[Any, list[tuple[str, Any]]]]:
+    """Sub-types grouped under their event type, for a select's optgroups."""
+    return [(LABELS[t], [(s, LABELS[s]) for s in subs]) for t, subs in EVENT_TYPES.items()]
+
 
 # inter1/inter2 codes.
 ACTOR_TYPES = [

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from . import acled
 from .events import snapshot
 from .models import (
     Article,
@@ -241,7 +242,7 @@ def _describe_spans(spans: list[Span], body: str) -> str:
 
 def _describe_events(events: list[Event]) -> str:
     return " · ".join(
-        f"{e.sub_event_type} {e.event_date or '—'} {e.place or '—'} "
+        f"{acled.label(e.sub_event_type)} {e.event_date or '—'} {e.place or '—'} "
         f"{'' if e.fatalities is None else e.fatalities}"
         for e in events
     )
@@ -263,7 +264,7 @@ def _event_runs(events: list[Event]) -> list[Run]:
     for event in events:
         if runs:
             runs.append(Run("·", "sep"))
-        runs += [Run(event.sub_event_type), Run(str(event.event_date or "—"))]
+        runs += [Run(acled.label(event.sub_event_type)), Run(str(event.event_date or "—"))]
         runs.append(Run(str(event.place or "—")))
         if event.fatalities is not None:
             runs.append(Run(str(event.fatalities)))

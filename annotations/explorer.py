@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from django.db.models import Count, F, Max, OrderBy, Q, QuerySet
 from django.db.models.functions import TruncWeek
 
+from . import acled
 from .acled import EVENT_TYPES
 from .exports.acled import spreadsheet_cell
 from .models import Actor, Corpus, Event, Layer, Place
@@ -212,7 +213,7 @@ class Week:
 
     @property
     def breakdown(self) -> str:
-        return "; ".join(f"{s.sub_event_type}: {s.n}" for s in self.segments)
+        return "; ".join(f"{acled.label(s.sub_event_type)}: {s.n}" for s in self.segments)
 
     @property
     def bar_x(self) -> float:

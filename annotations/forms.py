@@ -8,12 +8,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .acled import EVENT_TYPES, SUB_EVENT_TYPES
+from .acled import SUB_EVENT_TYPES, sub_type_choices, type_choices
 from .models import Actor, Event, Place
 
-# ACLED's English event types are the data values and are shown as they are (the project has
-# no Arabic names for them); every label and hint around them is translated.
-SUB_TYPE_CHOICES = [(event, [(sub, sub) for sub in subs]) for event, subs in EVENT_TYPES.items()]
+# ACLED's English names are the values; the options show them in the interface's language.
+SUB_TYPE_CHOICES = sub_type_choices()
 TIME_PRECISION = [
     ("", "—"),
     (1, _("1 · the exact day")),
@@ -29,7 +28,7 @@ GEO_PRECISION = [
 
 
 class EventForm(forms.ModelForm):
-    event_type = forms.ChoiceField(choices=[(t, t) for t in EVENT_TYPES], label=_("Event type"))
+    event_type = forms.ChoiceField(choices=type_choices(), label=_("Event type"))
     sub_event_type = forms.ChoiceField(choices=SUB_TYPE_CHOICES, label=_("Sub-event type"))
     time_precision = forms.TypedChoiceField(
         choices=TIME_PRECISION,

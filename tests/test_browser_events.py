@@ -158,3 +158,19 @@ def test_the_arabic_form_is_labelled_in_arabic_and_stays_in_the_sidebar(signed_i
     assert len(labels) == 16
     english = [label for label in labels if re.search("[A-Za-z]", label)]
     assert not english, f"labels left in English: {english}"
+
+
+def test_in_arabic_a_sub_type_chooses_its_type_by_the_arabic_names(signed_in, alice):
+    # The sub-types' groups are labelled with the types' Arabic names; the type is still
+    # chosen, and saved as ACLED's English value.
+    page = open_article(signed_in, alice, locale="ar")
+    code_event(page)
+    panel = page.locator(PANEL)
+    sub = panel.locator("select[name=sub_event_type]")
+    assert sub.locator("option[value='Peaceful protest']").inner_text() == "احتجاج سلمي"
+    sub.select_option("Peaceful protest")
+    assert panel.locator("select[name=event_type]").input_value() == "Protests"
+    shown = "document.querySelector('#event-panel select[name=event_type]').selectedOptions[0]"
+    assert page.evaluate(f"{shown}.text") == "احتجاجات"
+    sub.select_option("Armed clash")
+    assert panel.locator("select[name=event_type]").input_value() == "Battles"

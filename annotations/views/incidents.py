@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import incidents
+from .. import acled, incidents
 from ..ids import parse_id
 from ..models import Corpus, Event, Incident, IncidentCandidate, Place
 from ..place_display import arabic_name
@@ -264,8 +264,8 @@ def event_fields(event: Event) -> list[tuple[str, str, str, bool]]:
     place_note = _note(incidents.GEO_PRECISION, event.place, event.geo_precision)
     return [
         (_("Date"), when, when_note, True),
-        (_("Event type"), event.event_type, "", False),
-        (_("Sub-type"), event.sub_event_type, "", False),
+        (_("Event type"), acled.label(event.event_type), "", False),
+        (_("Sub-type"), acled.label(event.sub_event_type), "", False),
         (_("Actors"), _actors(event), "", False),
         (_("Place"), place, place_note, False),
         (_("Fatalities"), _fatalities(event), "", True),

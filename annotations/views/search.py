@@ -13,7 +13,7 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from .. import search as engine
-from ..acled import EVENT_TYPES, SUB_EVENT_TYPES
+from ..acled import SUB_EVENT_TYPES, type_choices
 from ..forms import SUB_TYPE_CHOICES
 from ..ids import MAX_ID
 from ..models import Article, Corpus, Layer
@@ -41,7 +41,7 @@ class SearchForm(forms.Form):
     )
     actor_text = forms.CharField(label=_("Actor"), required=False, max_length=200)
     event_type = forms.ChoiceField(
-        label=_("Event type"), required=False, choices=ANY + [(t, t) for t in EVENT_TYPES]
+        label=_("Event type"), required=False, choices=ANY + type_choices()
     )
     sub_event_type = forms.ChoiceField(
         label=_("Sub-event type"), required=False, choices=ANY + SUB_TYPE_CHOICES

@@ -86,7 +86,10 @@
     if (!event.target.matches("#event-panel select[name=sub_event_type]")) return;
     const group = event.target.selectedOptions[0].parentElement;
     const type = event.target.form.querySelector("select[name=event_type]");
-    if (group.tagName === "OPTGROUP" && type) type.value = group.label;
+    if (group.tagName !== "OPTGROUP" || !type) return;
+    // The group's label is the type's name as shown (translated): find the type by it.
+    const match = [...type.options].find((option) => option.text === group.label);
+    if (match) type.value = match.value;
   });
 
   document.addEventListener("keydown", (event) => {
