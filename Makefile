@@ -7,6 +7,8 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# bash: the test recipes pipe pytest through a tagger and must keep its exit status.
+SHELL := /bin/bash
 
 .PHONY: install run setup serve test test-sqlite test-postgres lint format chromium bench screenshots clean
 
@@ -51,20 +53,23 @@ format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# Under `make test` each line says which database it is from ([sqlite], [postgres]).
+tag = $(if $(TAGGED),sed -u 's/^/[$(1)] /',cat)
+
 test-sqlite: install chromium
-	env -u DATABASE_URL $(BIN)/pytest
+	set -o pipefail; env -u DATABASE_URL $(BIN)/pytest 2>&1 | $(call tag,sqlite)
 
 test-postgres: install chromium
-	@if [ -n "$$DATABASE_URL" ]; then url="$$DATABASE_URL"; \
+	@set -o pipefail; { if [ -n "$$DATABASE_URL" ]; then url="$$DATABASE_URL"; \
 	elif $(BIN)/python scripts/port_open.py 127.0.0.1 5432; then url="$(PG_URL)"; \
 	else echo "PostgreSQL: no DATABASE_URL and nothing on 127.0.0.1:5432, skipped"; exit 0; fi; \
-	echo "PostgreSQL run: $$url"; DATABASE_URL="$$url" $(BIN)/pytest
+	echo "PostgreSQL run: $$url"; DATABASE_URL="$$url" $(BIN)/pytest; } 2>&1 | $(call tag,postgres)
 
 # The two databases' suites run side by side: most of a run is waiting (the browser, the
 # live server, the worker's subprocesses), so on two cores both end in about the time of
-# one. -O prints each suite's output whole when it ends, not interleaved.
+# one. Their lines come as they are written, each tagged with its database.
 test: lint
-	$(MAKE) --no-print-directory -j2 -O test-sqlite test-postgres
+	$(MAKE) --no-print-directory -j2 --output-sync=line TAGGED=1 test-sqlite test-postgres
 
 bench: install
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(BIN)/python bench/run.py
