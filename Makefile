@@ -69,7 +69,7 @@ test-postgres: install chromium
 # live server, the worker's subprocesses), so on two cores both end in about the time of
 # one. Their lines come as they are written, each tagged with its database.
 test: lint
-	$(MAKE) --no-print-directory -j2 --output-sync=line TAGGED=1 test-sqlite test-postgres
+	$(MAKE) --no-print-directory -j2 --output-sync=none TAGGED=1 test-sqlite test-postgres
 
 bench: install
 	DATABASE_URL=$${DATABASE_URL:-$(PG_URL)} $(BIN)/python bench/run.py
