@@ -865,12 +865,15 @@ def _score(candidate: Candidate, position: int, mention: Mention, context: Conte
     return {k: round(WEIGHTS[k] * v, 4) for k, v in raw.items()}
 
 
+EARTH_KM = 6371.0  # mean radius
+
+
 def km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     """Great-circle distance in kilometres."""
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 6371 * 2 * math.asin(min(1.0, math.sqrt(a)))
+    return EARTH_KM * 2 * math.asin(min(1.0, math.sqrt(a)))
 
 
 # Adjectives of nationality (السلطات الكويتية، الجيش السوداني) tell the country too.

@@ -285,9 +285,6 @@ def places_under(place_id: int) -> QuerySet[Place]:
     return Place.objects.filter(within)
 
 
-EARTH_KM = 6371.0  # as gazetteer.km, which decides
-
-
 def places_near(place_id: int, km: float) -> QuerySet[Place]:
     """The place and every place within `km` of it: a bounding box on latitude and
     longitude narrows the rows in the database, the haversine distance decides."""
@@ -295,7 +292,7 @@ def places_near(place_id: int, km: float) -> QuerySet[Place]:
     if place is None or place.latitude is None or place.longitude is None:
         return places_under(place_id)  # no coordinates: no distance, fall back to the tree
     lat, lon = place.latitude, place.longitude
-    dlat = math.degrees(km / EARTH_KM)
+    dlat = math.degrees(km / gazetteer.EARTH_KM)
     dlon = dlat / max(math.cos(math.radians(lat)), 0.01)
     box = Place.objects.filter(
         latitude__range=(lat - dlat, lat + dlat), longitude__range=(lon - dlon, lon + dlon)
