@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from .. import explorer
-from ..acled import EVENT_TYPES, LABELS, SUB_EVENT_TYPES, type_choices
+from ..acled import EVENT_TYPES, SUB_EVENT_TYPES
 from ..document import document_for
 from ..forms import EventForm
 from ..models import Article, Corpus, Event, Evidence, Layer, Place
@@ -36,12 +36,12 @@ class ExplorerForm(forms.Form):
     date_from = forms.DateField(label=_("Events from"), required=False)
     date_to = forms.DateField(label=_("Events to"), required=False)
     event_type = forms.ChoiceField(
-        label=_("Event type"), required=False, choices=[("", ""), *type_choices()]
+        label=_("Event type"), required=False, choices=[("", ""), *((t, t) for t in EVENT_TYPES)]
     )
     sub_event_type = forms.ChoiceField(
         label=_("Sub-event type"),
         required=False,
-        choices=[("", ""), *((s, LABELS[s]) for s in SUB_EVENT_TYPES)],
+        choices=[("", ""), *((s, s) for s in SUB_EVENT_TYPES)],
     )
     country = forms.RegexField(label=_("Country"), required=False, regex=r"^[A-Z]{2}$")
     admin1 = forms.RegexField(label=_("Region"), required=False, regex=r"^[A-Z]{2}\.[\w-]{1,20}$")
