@@ -88,9 +88,7 @@ LABELS: dict[str, Any] = {
 
 def label(name: str | None) -> str:
     """The interface's name for an ACLED event type or sub-type; anything else as it is."""
-    if not name:
-        return name or ""
-    return str(LABELS.get(name, name))
+    return str(LABELS.get(name, name)) if name else ""
 
 
 def type_choices() -> list[tuple[str, Any]]:
