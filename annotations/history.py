@@ -26,10 +26,11 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from .document import document_for
 from .exports.acled import countries
-from .models import Actor, Article, AuditEntry, Evidence, Layer, Place, Span
+from .models import Actor, Article, AuditEntry, Evidence, IncidentCandidate, Layer, Place, Span
 
 Kind = AuditEntry.ObjectType
 CREATE, DELETE = AuditEntry.CREATE, AuditEntry.DELETE
@@ -381,8 +382,25 @@ def _article(entry: AuditEntry, before: dict, after: dict, who: SafeString, name
     return _say(message, who=who, date=_run(after["published_at"])), changes, None
 
 
+# The fields that incidents and suggested matches record (incidents._audit), as the page
+# names them; a field not listed shows its own name.
+FIELD_NAMES: dict[str, Any] = {
+    "decision": gettext_lazy("Decision"),
+    "incident": gettext_lazy("Incident"),
+    "events": gettext_lazy("Events"),
+    "dissolved": gettext_lazy("Dissolved"),
+    "taken_out": gettext_lazy("Report taken out"),
+    "deleted_event": gettext_lazy("Deleted event"),
+    "fatalities": gettext_lazy("Fatalities"),
+    "event_date": gettext_lazy("Date"),
+    "place": gettext_lazy("Place"),
+}
+DECISIONS = dict(IncidentCandidate.DECISIONS)
+
+
 def _other(entry: AuditEntry, before: dict, after: dict, who: SafeString, names: Names):
-    """An entry of a kind this module does not know yet: its fields by name, never a dict."""
+    """Incidents, suggested matches and any kind this module has no sentence for: their
+    fields by name, never a dict."""
     what = dict(Kind.choices).get(entry.object_type, entry.object_type)
     message = {
         CREATE: _("%(who)s created a %(what)s"),
@@ -390,12 +408,24 @@ def _other(entry: AuditEntry, before: dict, after: dict, who: SafeString, names:
     }.get(entry.action, _("%(who)s changed a %(what)s"))
     changes = [
         FieldChange(
-            capfirst(key.replace("_", " ")), _plain(before.get(key)), _plain(after.get(key))
+            FIELD_NAMES.get(key) or capfirst(key.replace("_", " ")),
+            _field_value(key, before.get(key), names),
+            _field_value(key, after.get(key), names),
         )
         for key in dict.fromkeys([*before, *after])
         if before.get(key) != after.get(key)
     ]
     return _say(message, who=who, what=what), changes, None
+
+
+def _field_value(key: str, value: Any, names: Names) -> SafeString | str:
+    if key == "place" and isinstance(value, int):
+        return names.place(value)
+    if key == "decision" and value in DECISIONS:
+        return _run(DECISIONS[value])
+    if isinstance(value, bool):
+        return _run(_("yes") if value else _("no"))
+    return _plain(value)
 
 
 def _plain(value: Any) -> SafeString | str:

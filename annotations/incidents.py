@@ -578,6 +578,59 @@ def undo(
     return candidate
 
 
+def take_out(incident: Incident, event_id: int, editor: Any, seen: str | None = None) -> bool:
+    """An editor takes one report out of an incident: it tells another event after all.
+
+    Undo can only take back the latest link of an incident, so a report found wrong after
+    later links would otherwise mean undoing them all. Its pairs with the reports that stay
+    (linked, or still pending) are decided "not the same", so the queue does not offer them
+    again; undoing one of those in the queue brings the pair back to link it again. An
+    incident left with one report goes. `seen` is the incident's `updated` stamp the page was
+    rendered with: a change made since refuses it. Returns whether the incident still exists.
+    """
+    with transaction.atomic():
+        # The event's row before the incident's, the order a link takes them in (its events,
+        # then the incident it touches): two editors doing both at once wait, not deadlock.
+        if Event.objects.select_for_update(of=("self",)).filter(pk=event_id).first() is None:
+            raise DecisionRefused(_("This report no longer exists; nothing was changed."))
+        fresh = Incident.objects.select_for_update().filter(pk=incident.pk).first()
+        if fresh is None:
+            raise DecisionRefused(_("This incident no longer exists."))
+        if seen is not None and seen != fresh.updated.isoformat():
+            raise DecisionRefused(
+                _(
+                    "This incident changed since you loaded it; nothing was changed. "
+                    "Reload to see its reports as they are now."
+                )
+            )
+        member = fresh.members.filter(event_id=event_id).first()
+        if member is None:
+            raise DecisionRefused(_("This report is not in the incident; nothing was changed."))
+        staying = list(fresh.members.exclude(pk=member.pk).values_list("event_id", flat=True))
+        pairs = (
+            IncidentCandidate.objects.select_for_update(of=("self",))
+            .filter(
+                Q(event_a_id=event_id, event_b_id__in=staying)
+                | Q(event_b_id=event_id, event_a_id__in=staying)
+            )
+            .exclude(decision=IncidentCandidate.REJECTED)
+            .order_by("pk")
+        )
+        for candidate in pairs:
+            _decide(candidate, IncidentCandidate.REJECTED, editor, {})
+        member.delete()
+        dissolved = len(staying) < 2
+        before = {"events": [event_id, *staying]}
+        after = {"events": staying, "taken_out": event_id, "dissolved": dissolved}
+        told = Event.objects.filter(pk__in=[event_id, *staying])
+        _audit(told, editor, AuditEntry.Action.UPDATE, INCIDENT, fresh.pk, before, after)
+        if dissolved:
+            fresh.delete()
+        else:
+            _touch(fresh)
+    return not dissolved
+
+
 def last_decision(candidates: QuerySet, editor: Any) -> IncidentCandidate | None:
     """The editor's most recent decision still standing (what `u` undoes)."""
     decided = candidates.filter(decided_by=editor).exclude(decision=IncidentCandidate.PENDING)

@@ -74,6 +74,7 @@ urlpatterns = [
     path("incidents/list/", incidents.incident_list, name="incident_list"),
     path("incidents/<int:pk>/", incidents.incident_detail, name="incident_detail"),
     path("incidents/<int:pk>/override/", incidents.incident_override, name="incident_override"),
+    path("incidents/<int:pk>/take-out/", incidents.incident_take_out, name="incident_take_out"),
     path("incidents/candidates/<int:pk>/link/", incidents.candidate_link, name="candidate_link"),
     path(
         "incidents/candidates/<int:pk>/reject/", incidents.candidate_reject, name="candidate_reject"

@@ -141,3 +141,38 @@ def test_two_reports_linked_with_y_export_as_one_row_with_both_sources(signed_in
     assert (row["fatalities"], row["fatalities_low"], row["fatalities_high"]) == ("3", "3", "5")
     assert f"article {a.layer.article_id} event {a.pk}" in row["notes"]
     assert f"article {b.layer.article_id} event {b.pk}" in row["notes"]
+
+
+@pytest.mark.parametrize("locale", ["en-US", "ar"])
+def test_an_editor_takes_one_report_out_of_an_incident(signed_in, corpus, locale):
+    """Three outlets linked in turn; the middle one was wrong. Its button, once confirmed,
+    takes it out alone: the incident keeps the other two, and its page says what happened."""
+    from annotations import incidents
+
+    editor = make_user(corpus, "edna", "editor")
+    binnish = town("Binnish", 171451, 35.95664, 36.7138)
+    day = date(2024, 3, 10)
+    a, b, c = (
+        coded(corpus, f"وكالة {n}", "binnish", binnish, day, editor, fatalities=f)
+        for n, f in (("أ", 3), ("ب", 9), ("ج", 4))
+    )
+    incident = incidents.link(IncidentCandidate.objects.get(event_a=a, event_b=b), editor)
+    incidents.link(IncidentCandidate.objects.get(event_a=b, event_b=c), editor)
+
+    page = signed_in(editor, "pw-edna", locale=locale, viewport={"width": 1400, "height": 900})
+    page.goto(f"{page.base_url}/incidents/{incident.pk}/")
+    assert page.locator("form.take-out").count() == 3
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    page.locator(f"form.take-out:has(input[name=event][value='{b.pk}']) button").click()
+    wait_until(page, "document.querySelectorAll('#incident form.take-out').length === 2")
+    assert len(dialogs) == 1 and page.locator("#incident .message.success").count() == 1
+    assert set(incident.events.values_list("pk", flat=True)) == {a.pk, c.pk}
+    assert IncidentCandidate.objects.get(event_a=a, event_b=b).decision == "rejected"
+    fatalities = page.locator("#field-fatalities td").first.inner_text()
+    assert "9" not in fatalities and "3" in fatalities.translate(
+        str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
+    )
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=f"{SHOTS}/incident-taken-out-{locale}.png", full_page=True)

@@ -498,3 +498,100 @@ def test_a_user_deleted_with_both_linked_layers_leaves_no_history_in_them(
     incidents.link(suggest(*mine), editor)
     alice.delete()  # both layers go: nothing may be written into them on the way
     assert not Incident.objects.exists() and not Layer.objects.filter(annotator_id=alice.pk)
+
+
+# --- Taking one report out of an incident ------------------------------------------------------
+
+
+def stamp(incident: Incident) -> str:
+    return Incident.objects.get(pk=incident.pk).updated.isoformat()
+
+
+def test_a_report_taken_out_leaves_the_rest_linked_and_undo_still_works(corpus, binnish, editor):
+    a, b, c, d = (report(corpus, t, binnish) for t in "abcd")
+    ab, bc, cd, ac = suggest(a, b), suggest(b, c), suggest(c, d), suggest(a, c)
+    incident = incidents.link(ab, editor)
+    incidents.link(bc, editor)
+    incidents.link(cd, editor)
+    # b was wrong; undo could only take back c-d, the latest link. Taking b out works at once.
+    assert incidents.take_out(incident, b.pk, editor, stamp(incident)) is True
+    assert set(incident.events.all()) == {a, c, d} and incidents.incident_of(b) is None
+    decisions = {p.pk: p.decision for p in IncidentCandidate.objects.all()}
+    assert decisions == {ab.pk: "rejected", bc.pk: "rejected", cd.pk: "linked", ac.pk: "pending"}
+    told = AuditEntry.objects.filter(object_type="incident", object_id=incident.pk)
+    assert {e.layer_id for e in told} == {e.layer_id for e in (a, b, c, d)}
+    assert {tuple(e.after["events"]) for e in told} == {(a.pk, c.pk, d.pk)}
+    assert {e.after["taken_out"] for e in told} == {b.pk} and told.first().user == editor
+    incidents.undo(cd, editor)  # the latest link is still undone as it was made
+    assert set(incident.events.all()) == {a, c}
+    # Undoing the "not the same" in the queue brings the pair back, to link again.
+    incidents.undo(IncidentCandidate.objects.get(pk=ab.pk), editor)
+    incidents.link(IncidentCandidate.objects.get(pk=ab.pk), editor)
+    assert set(incident.events.all()) == {a, b, c}
+
+
+def test_taking_out_refuses_stale_pages_and_strangers_and_a_last_pair_dissolves(two, editor):
+    a, b = two
+    incident = incidents.link(pair(a, b), editor)
+    old = stamp(incident)
+    incidents.set_override(incident, "fatalities", 4, editor)
+    with pytest.raises(incidents.DecisionRefused, match="changed since"):
+        incidents.take_out(incident, b.pk, editor, old)
+    outsider = report(incident.corpus, "c", b.place)
+    with pytest.raises(incidents.DecisionRefused, match="not in the incident"):
+        incidents.take_out(incident, outsider.pk, editor, stamp(incident))
+    with pytest.raises(incidents.DecisionRefused, match="no longer exists"):
+        incidents.take_out(incident, 10**9, editor)
+    assert set(incident.events.all()) == {a, b}
+    assert incidents.take_out(incident, b.pk, editor, stamp(incident)) is False
+    assert not Incident.objects.exists() and pair(a, b).decision == "rejected"
+
+
+def test_the_incident_page_takes_a_report_out_htmx_and_plain(client, corpus, binnish, editor,
+                                                              alice):  # fmt: skip
+    a, b, c = (report(corpus, t, binnish) for t in "abc")
+    incident = incidents.link(suggest(a, b), editor)
+    incidents.link(suggest(b, c), editor)
+    url = reverse("incident_take_out", args=[incident.pk])
+    client.force_login(alice)  # an annotator: no such page
+    assert client.post(url, {"event": b.pk, "seen": stamp(incident)}).status_code == 404
+    client.force_login(editor)
+    page = client.get(reverse("incident_detail", args=[incident.pk])).content.decode()
+    assert page.count(f'action="{url}"') == 3 and f'name="event" value="{b.pk}"' in page
+    assert client.post(url, {"event": "x", "seen": stamp(incident)}, **HX).status_code == 422
+    stale = client.post(url, {"event": b.pk, "seen": "2000-01-01T00:00:00+00:00"}, **HX)
+    assert stale.status_code == 409 and "changed since" in stale.content.decode()
+    done = client.post(url, {"event": b.pk, "seen": stamp(incident)}, **HX)
+    html = done.content.decode()
+    assert done.status_code == 200 and "Report taken out" in html and "<html" not in html
+    assert html.count(f'action="{url}"') == 2 and set(incident.events.all()) == {a, c}
+    plain = client.post(url, {"event": c.pk, "seen": stamp(incident)})  # the last pair
+    assert plain.status_code == 302 and plain["Location"].startswith(reverse("incident_list"))
+    assert "one report left, so it is gone" in client.get(plain["Location"]).content.decode()
+    assert not Incident.objects.exists()
+
+
+def test_taking_out_the_last_pair_over_htmx_sends_the_editor_to_the_list(client, two, editor):
+    incident = incidents.link(pair(*two), editor)
+    client.force_login(editor)
+    url = reverse("incident_take_out", args=[incident.pk])
+    gone = client.post(url, {"event": two[0].pk, "seen": stamp(incident)}, **HX)
+    assert gone.status_code == 200 and gone["HX-Redirect"].startswith(reverse("incident_list"))
+    again = client.post(url, {"event": two[1].pk}, **HX)  # another tab's click, too late
+    assert again.status_code == 404
+
+
+def test_the_history_names_incident_fields_in_the_pages_language(client, corpus, binnish, editor):
+    a, b, c = (report(corpus, t, binnish) for t in "abc")
+    incident = incidents.link(suggest(a, b), editor)
+    incidents.link(suggest(b, c), editor)
+    incidents.set_override(incident, "place", binnish, editor)
+    incidents.take_out(incident, b.pk, editor)
+    client.force_login(editor)
+    url = reverse("article_history", args=[a.layer.article_id])
+    english = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Report taken out" in english and "Binnish" in english and "Dissolved" in english
+    arabic = client.get(url, HTTP_ACCEPT_LANGUAGE="ar").content.decode()
+    for word in ("Decision", "Events", "Report taken out", "Dissolved", "linked", "False"):
+        assert f">{word}" not in arabic, word
+    assert "القرار" in arabic and "مربوط" in arabic and "أُخرج تقرير" in arabic

@@ -23,6 +23,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from .. import acled, incidents
 from ..ids import parse_id
@@ -378,6 +379,42 @@ def incident_override(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, done)
         return redirect("incident_detail", pk=incident.pk)
     return _detail(request, incident, message=(done, "success"))
+
+
+@login_required
+@require_POST
+def incident_take_out(request: HttpRequest, pk: int) -> HttpResponse:
+    """Take one report out of the incident (incidents.take_out says what follows)."""
+    incident = access.get_or_404(Incident.objects.edited_by(request.user), pk)
+    event_id = parse_id(request.POST.get("event"))
+    if event_id is None:
+        message = (_("Choose a report of this incident to take out."), "error")
+        return _detail(request, incident, message=message, status=422)
+    try:
+        stays = incidents.take_out(incident, event_id, request.user, request.POST.get("seen"))
+    except incidents.DecisionRefused as exc:
+        if not Incident.objects.filter(pk=incident.pk).exists():
+            return _to_list(request, incident, str(exc), "error")
+        return _detail(request, incident, message=(str(exc), "error"), status=409)
+    if not stays:
+        done = _("Report taken out. The incident had one report left, so it is gone.")
+        return _to_list(request, incident, done, "success")
+    done = _(
+        "Report taken out; its pairs with the reports left are marked not the same in the "
+        "queue, where undo brings them back."
+    )
+    if not request.htmx:
+        messages.success(request, done)
+        return redirect("incident_detail", pk=incident.pk)
+    return _detail(request, incident, message=(done, "success"))
+
+
+def _to_list(request: HttpRequest, incident: Incident, message: str, level: str) -> HttpResponse:
+    """The incident is gone: to the list of its corpus, the message shown there."""
+    (messages.error if level == "error" else messages.success)(request, message)
+    url = f"{reverse('incident_list')}?corpus={incident.corpus_id}"
+    # htmx would swap a redirect's page into the panel; it is told to load the page instead.
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
 def _member_places(incident: Incident) -> list[Place]:
