@@ -606,7 +606,9 @@ def take_out(incident: Incident, event_id: int, editor: Any, seen: str | None = 
         member = fresh.members.filter(event_id=event_id).first()
         if member is None:
             raise DecisionRefused(_("This report is not in the incident; nothing was changed."))
-        staying = list(fresh.members.exclude(pk=member.pk).values_list("event_id", flat=True))
+        staying = list(
+            fresh.members.exclude(pk=member.pk).order_by("pk").values_list("event_id", flat=True)
+        )
         pairs = (
             IncidentCandidate.objects.select_for_update(of=("self",))
             .filter(

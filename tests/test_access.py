@@ -118,6 +118,7 @@ MATRIX = {
     "incident_list": (["GET"], lambda w: ([], ""), {E}),
     "incident_detail": (["GET"], lambda w: ([incident_pair(w).incident.pk], ""), {E}),
     "incident_override": (["POST"], lambda w: ([incident_pair(w).incident.pk], ""), {E}),
+    "incident_take_out": (["POST"], lambda w: ([incident_pair(w).incident.pk], ""), {E}),
     "candidate_link": (["POST"], lambda w: ([incident_pair(w).candidate.pk], ""), {E}),
     "candidate_reject": (["POST"], lambda w: ([incident_pair(w).candidate.pk], ""), {E}),
     "candidate_undo": (["POST"], lambda w: ([incident_pair(w).candidate.pk], ""), {E}),
