@@ -589,8 +589,18 @@ def take_out(incident: Incident, event_id: int, editor: Any, seen: str | None = 
     rendered with: a change made since refuses it. Returns whether the incident still exists.
     """
     with transaction.atomic():
-        # The event's row before the incident's, the order a link takes them in (its events,
-        # then the incident it touches): two editors doing both at once wait, not deadlock.
+        # Locks in the order link and undo take them: the suggested pairs first (every pair
+        # of the incident's reports, ids ascending), then the event, then the incident. Two
+        # editors, one undoing or linking a pair of this incident while the other takes a
+        # report out, then wait for each other instead of deadlocking.
+        members = list(
+            IncidentEvent.objects.filter(incident_id=incident.pk).values_list("event_id", flat=True)
+        )
+        locked = list(
+            IncidentCandidate.objects.select_for_update(of=("self",))
+            .filter(Q(event_a_id__in=members) | Q(event_b_id__in=members))
+            .order_by("pk")
+        )
         if Event.objects.select_for_update(of=("self",)).filter(pk=event_id).first() is None:
             raise DecisionRefused(_("This report no longer exists; nothing was changed."))
         fresh = Incident.objects.select_for_update().filter(pk=incident.pk).first()
@@ -609,17 +619,23 @@ def take_out(incident: Incident, event_id: int, editor: Any, seen: str | None = 
         staying = list(
             fresh.members.exclude(pk=member.pk).order_by("pk").values_list("event_id", flat=True)
         )
-        pairs = (
-            IncidentCandidate.objects.select_for_update(of=("self",))
-            .filter(
-                Q(event_a_id=event_id, event_b_id__in=staying)
-                | Q(event_b_id=event_id, event_a_id__in=staying)
+        if set(members) != {event_id, *staying}:  # a link or undo came between the reads
+            raise DecisionRefused(
+                _(
+                    "This incident changed since you loaded it; nothing was changed. "
+                    "Reload to see its reports as they are now."
+                )
             )
-            .exclude(decision=IncidentCandidate.REJECTED)
-            .order_by("pk")
-        )
-        for candidate in pairs:
-            _decide(candidate, IncidentCandidate.REJECTED, editor, {})
+        for candidate in _pairs_within(locked, staying, event_id):
+            if event_id in (candidate.event_a_id, candidate.event_b_id):
+                if candidate.decision != IncidentCandidate.REJECTED:
+                    _decide(candidate, IncidentCandidate.REJECTED, editor, {})
+            elif event_id in candidate.effect.get("added", []):
+                # A merge that brought the report in: its undo takes out only what it still
+                # holds, and must not find the report's later links elsewhere in its way.
+                added = [pk for pk in candidate.effect["added"] if pk != event_id]
+                candidate.effect = {**candidate.effect, "added": added}
+                candidate.save(update_fields=["effect"])
         member.delete()
         dissolved = len(staying) < 2
         before = {"events": [event_id, *staying]}
@@ -631,6 +647,21 @@ def take_out(incident: Incident, event_id: int, editor: Any, seen: str | None = 
         else:
             _touch(fresh)
     return not dissolved
+
+
+def _pairs_within(
+    pairs: list[IncidentCandidate], staying: list[int], event_id: int
+) -> list[IncidentCandidate]:
+    """The pairs of the incident as it was: the report's with those staying (pending or
+    decided), and the linked ones between those staying."""
+    inside = {event_id, *staying}
+    return [
+        p
+        for p in pairs
+        if p.event_a_id in inside
+        and p.event_b_id in inside
+        and (event_id in (p.event_a_id, p.event_b_id) or p.decision == IncidentCandidate.LINKED)
+    ]
 
 
 def last_decision(candidates: QuerySet, editor: Any) -> IncidentCandidate | None:

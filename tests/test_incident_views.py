@@ -530,6 +530,23 @@ def test_a_report_taken_out_leaves_the_rest_linked_and_undo_still_works(corpus, 
     assert set(incident.events.all()) == {a, b, c}
 
 
+def test_a_report_a_merge_brought_in_leaves_that_merges_undo_free(corpus, binnish, editor):
+    a, b, c, d, e, f, g = (report(corpus, t, binnish) for t in "abcdefg")
+    one = incidents.link(suggest(a, b), editor)
+    incidents.link(suggest(a, f), editor)
+    incidents.link(suggest(c, d), editor)
+    incidents.link(suggest(d, e), editor)
+    merge = suggest(b, c)
+    assert incidents.link(merge, editor) == one  # {a, b, f} takes in {c, d, e}
+    incidents.take_out(one, d.pk, editor)
+    merge.refresh_from_db()
+    assert sorted(merge.effect["added"]) == sorted([c.pk, e.pk])
+    elsewhere = incidents.link(suggest(d, g), editor)  # d's own incident now
+    incidents.undo(merge, editor)  # not refused for d's link in another incident
+    assert set(one.events.all()) == {a, b, f} and set(elsewhere.events.all()) == {d, g}
+    assert set(incidents.incident_of(c).events.all()) == {c, e}
+
+
 def test_taking_out_refuses_stale_pages_and_strangers_and_a_last_pair_dissolves(two, editor):
     a, b = two
     incident = incidents.link(pair(a, b), editor)
@@ -540,7 +557,7 @@ def test_taking_out_refuses_stale_pages_and_strangers_and_a_last_pair_dissolves(
     outsider = report(incident.corpus, "c", b.place)
     with pytest.raises(incidents.DecisionRefused, match="not in the incident"):
         incidents.take_out(incident, outsider.pk, editor, stamp(incident))
-    with pytest.raises(incidents.DecisionRefused, match="no longer exists"):
+    with pytest.raises(incidents.DecisionRefused, match="This report no longer exists"):
         incidents.take_out(incident, 10**9, editor)
     assert set(incident.events.all()) == {a, b}
     assert incidents.take_out(incident, b.pk, editor, stamp(incident)) is False
