@@ -2,10 +2,13 @@
 decisions on them (link, not the same, undo), overrides, and the pages that show them."""
 
 import io
+import threading
+import time
 from datetime import date
 
 import pytest
 from django.core.management import call_command
+from django.db import connection, transaction
 from django.urls import reverse
 
 from annotations import events, incidents, workflow
@@ -612,3 +615,57 @@ def test_the_history_names_incident_fields_in_the_pages_language(client, corpus,
     for word in ("Decision", "Events", "Report taken out", "Dissolved", "linked", "False"):
         assert f">{word}" not in arabic, word
     assert "القرار" in arabic and "مربوط" in arabic and "أُخرج تقرير" in arabic
+
+
+def test_take_out_waits_behind_an_undo_instead_of_deadlocking(transactional_db, corpus, binnish,
+                                                              editor):  # fmt: skip
+    """An undo locks its pair, then its events. A take-out that locked the event first and
+    the pair after would deadlock with it (PostgreSQL then aborts one: a 500). The other
+    transaction here takes the same locks as an undo, one step at a time, and moves on to the
+    event only once the take-out waits on a lock."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no row locks")
+    a, b, c = (report(corpus, t, binnish) for t in "abc")
+    incident = incidents.link(suggest(a, b), editor)
+    bc = suggest(b, c)
+    incidents.link(bc, editor)
+    failures: list[BaseException] = []
+    holding = threading.Event()
+
+    def undo_like() -> None:
+        try:
+            with transaction.atomic():
+                IncidentCandidate.objects.select_for_update().get(pk=bc.pk)
+                holding.set()
+                with connection.cursor() as cursor:
+                    for _ in range(500):  # up to 10 s for the take-out to block
+                        cursor.execute(
+                            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = "
+                            "'Lock' AND datname = current_database()"
+                        )
+                        if cursor.fetchone()[0]:
+                            break
+                        time.sleep(0.02)
+                Event.objects.select_for_update().get(pk=b.pk)
+        except BaseException as exc:  # any failure: the test reports it
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    def taking_out() -> None:
+        try:
+            incidents.take_out(incident, b.pk, editor)
+        except BaseException as exc:  # any failure: the test reports it
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=undo_like)
+    first.start()
+    assert holding.wait(10)
+    second = threading.Thread(target=taking_out)
+    second.start()
+    first.join(20)
+    second.join(20)
+    assert not failures, failures
+    assert set(incident.events.all()) == {a, c}
