@@ -603,16 +603,7 @@ def take_out(incident: Incident, event_id: int, editor: Any, seen: str | None = 
         )
         if Event.objects.select_for_update(of=("self",)).filter(pk=event_id).first() is None:
             raise DecisionRefused(_("This report no longer exists; nothing was changed."))
-        fresh = Incident.objects.select_for_update().filter(pk=incident.pk).first()
-        if fresh is None:
-            raise DecisionRefused(_("This incident no longer exists."))
-        if seen is not None and seen != fresh.updated.isoformat():
-            raise DecisionRefused(
-                _(
-                    "This incident changed since you loaded it; nothing was changed. "
-                    "Reload to see its reports as they are now."
-                )
-            )
+        fresh = _incident_as_seen(incident, seen)
         member = fresh.members.filter(event_id=event_id).first()
         if member is None:
             raise DecisionRefused(_("This report is not in the incident; nothing was changed."))
@@ -620,12 +611,7 @@ def take_out(incident: Incident, event_id: int, editor: Any, seen: str | None = 
             fresh.members.exclude(pk=member.pk).order_by("pk").values_list("event_id", flat=True)
         )
         if set(members) != {event_id, *staying}:  # a link or undo came between the reads
-            raise DecisionRefused(
-                _(
-                    "This incident changed since you loaded it; nothing was changed. "
-                    "Reload to see its reports as they are now."
-                )
-            )
+            raise _changed_since()
         for candidate in _pairs_within(locked, staying, event_id):
             if event_id in (candidate.event_a_id, candidate.event_b_id):
                 if candidate.decision != IncidentCandidate.REJECTED:
@@ -905,16 +891,7 @@ def set_override(
     if field_name not in OVERRIDABLE:
         raise DecisionRefused(_("This field cannot be overridden."))
     with transaction.atomic():
-        fresh = Incident.objects.select_for_update().filter(pk=incident.pk).first()
-        if fresh is None:
-            raise DecisionRefused(_("This incident no longer exists."))
-        if seen is not None and seen != fresh.updated.isoformat():
-            raise DecisionRefused(
-                _(
-                    "This incident changed since you loaded it; nothing was saved. "
-                    "Reload to see the current values."
-                )
-            )
+        fresh = _incident_as_seen(incident, seen)
         overrides = dict(fresh.overrides or {})
         before = overrides.get(field_name)
         if value is None:
@@ -934,6 +911,26 @@ def set_override(
             {field_name: after},
         )
     return fresh
+
+
+def _incident_as_seen(incident: Incident, seen: str | None) -> Incident:
+    """The incident's row, locked, as the editor's page showed it. `seen` is the `updated`
+    stamp the page was rendered with: a change made since (or the incident gone) refuses."""
+    fresh = Incident.objects.select_for_update().filter(pk=incident.pk).first()
+    if fresh is None:
+        raise DecisionRefused(_("This incident no longer exists."))
+    if seen is not None and seen != fresh.updated.isoformat():
+        raise _changed_since()
+    return fresh
+
+
+def _changed_since() -> DecisionRefused:
+    return DecisionRefused(
+        _(
+            "This incident changed since you loaded it; nothing was changed. Reload to see "
+            "it as it is now."
+        )
+    )
 
 
 def clear_override(
