@@ -1,7 +1,9 @@
 """The events explorer: every event coded in a corpus, as a table, map points, a timeline, CSV.
 
-Which events: those of the corpus's gold layers, or of one annotator's layers when one is
-chosen (never a mix: an article told twice would count twice). Then the filters, each
+Which events: those of the corpus's gold layers, of one annotator's layers when one is
+chosen, or the pre-tags (machine layers: what the pre-tagger found before anyone checked it,
+all a corpus has before annotation starts). Never a mix: an article told twice would count
+twice. Then the filters, each
 optional: event dates from/to, event type and sub-type, country and admin1 (GeoNames codes
 of the event's place: `SY` and `SY.04` for Ar-Raqqah governorate), one place, one actor in
 any of the four actor fields, and a least number of fatalities.
@@ -65,15 +67,32 @@ class Filters:
     fatalities_min: int | None = None
 
 
+MACHINE = "machine"  # the layers choice that means the pre-tags
+
+
 @dataclass(frozen=True)
 class Selection:
     corpus: Corpus
     annotator: int | None = None  # a user id: their layers instead of gold
     filters: Filters = field(default_factory=Filters)
+    machine: bool = False  # the pre-tags instead of gold (annotator is then None)
+
+    @property
+    def layers_choice(self) -> str:
+        """The value of the page's layers select: "" for gold, "machine", or a user id."""
+        if self.machine:
+            return MACHINE
+        return str(self.annotator) if self.annotator is not None else ""
+
+    @property
+    def unfiltered(self) -> Selection:
+        return Selection(self.corpus, self.annotator, machine=self.machine)
 
 
 def layers(selection: Selection) -> QuerySet[Layer]:
     chosen = Layer.objects.filter(article__corpus=selection.corpus)
+    if selection.machine:
+        return chosen.filter(kind=Layer.MACHINE)
     if selection.annotator is None:
         return chosen.filter(kind=Layer.GOLD)
     return chosen.filter(kind=Layer.ANNOTATOR, annotator_id=selection.annotator)

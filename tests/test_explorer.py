@@ -110,6 +110,37 @@ def test_someone_with_no_layer_in_the_corpus_shows_its_gold(editor, coded_corpus
     assert len(shown_ids(response)) == 4
 
 
+def test_the_pre_tags_instead_of_gold_and_their_events_open_in_their_article(editor, coded_corpus):
+    one, _two = coded_corpus["articles"]
+    machine = Layer.objects.create(article=one, kind=Layer.MACHINE)
+    found = coded(machine, "Air/drone strike", date(2025, 3, 3), coded_corpus["raqqa"])
+    client = logged_in(editor)
+    response = client.get(URL, {"annotator": "machine"})
+    html = response.content.decode()
+    assert shown_ids(response) == [found.pk] and '<option value="machine" selected>' in html
+    assert '<input type="hidden" name="annotator" value="machine">' in html  # the filters keep it
+    text = b"".join(client.get(CSV_URL, {"annotator": "machine"}).streaming_content).decode()
+    assert [r["layer"] for r in csv.DictReader(io.StringIO(text))] == ["machine"]
+    opened = client.get(reverse("event_in_article", args=[found.pk]))
+    assert opened.status_code == 200 and f'data-event="{found.pk}"' in opened.content.decode()
+    for wrong in ("machines", "0", "-1", "1e3", "٣"):  # gold, as for no choice
+        assert len(shown_ids(client.get(URL, {"annotator": wrong}))) == 4, wrong
+
+
+def test_an_empty_table_says_whether_filters_or_the_layers_hide_everything(editor, corpus):
+    article = Article.objects.create(corpus=corpus, title="t", body="قصفت طائرات الرقة.")
+    coded(Layer.objects.create(article=article, kind=Layer.MACHINE), "Air/drone strike", None)
+    client = logged_in(editor)
+    gold = client.get(URL).content.decode()
+    assert "No gold event in this corpus yet" in gold and "Pre-tags (machine)" in gold
+    assert "No event matches." in client.get(URL, {"annotator": "machine", "fatalities_min": 5},
+                                             **HX).content.decode()  # fmt: skip
+    assert shown_ids(client.get(URL, {"annotator": "machine"}))
+    arabic = Client(HTTP_ACCEPT_LANGUAGE="ar")
+    arabic.force_login(editor)
+    assert "No gold event" not in arabic.get(URL).content.decode()
+
+
 @pytest.mark.parametrize(
     "query, expected",
     [

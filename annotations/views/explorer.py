@@ -24,6 +24,7 @@ from .. import explorer
 from ..acled import EVENT_TYPES, SUB_EVENT_TYPES
 from ..document import document_for
 from ..forms import EventForm
+from ..ids import parse_id
 from ..models import Article, Corpus, Event, Evidence, Layer, Place
 from . import access, articles
 
@@ -32,7 +33,10 @@ PAGE_SIZE = 100
 
 class ExplorerForm(forms.Form):
     corpus = forms.IntegerField(label=_("Corpus"), required=False, min_value=1)
-    annotator = forms.IntegerField(label=_("Layers"), required=False, min_value=1)
+    # Which layers: empty for gold, "machine" for the pre-tags, or an annotator's user id.
+    annotator = forms.RegexField(
+        label=_("Layers"), required=False, regex=rf"^(?:{explorer.MACHINE}|[1-9][0-9]{{0,17}})$"
+    )
     date_from = forms.DateField(label=_("Events from"), required=False)
     date_to = forms.DateField(label=_("Events to"), required=False)
     event_type = forms.ChoiceField(
@@ -68,10 +72,12 @@ def _selection(request: HttpRequest) -> tuple[ExplorerForm, explorer.Selection]:
     form.is_valid()
     named = form.value("corpus")
     corpus = access.get_edited_corpus_or_404(request.user, named) if named else corpora.first()
-    annotator = form.value("annotator")
+    choice = form.value("annotator") or ""
+    machine = choice == explorer.MACHINE
+    annotator = None if machine else parse_id(choice)
     if annotator and not explorer.annotates(corpus, annotator):
         annotator = None  # kept from another corpus in the form: this one's gold instead
-    return form, explorer.Selection(corpus, annotator, form.filters())
+    return form, explorer.Selection(corpus, annotator, form.filters(), machine=machine)
 
 
 @login_required
@@ -91,6 +97,9 @@ def event_explorer(request: HttpRequest) -> HttpResponse:
         "columns": _columns(request, sort),
         "page_query": _query(request, drop=("page",)),
         "csv_query": _query(request, drop=("page", "sort")),
+        # Nothing shown: say whether the filters hid everything or the layers hold nothing.
+        "nothing_coded": not page.paginator.count
+        and not explorer.events(selection.unfiltered).exists(),
     }
     if request.htmx and request.htmx.target == "event-table":
         # A sort or a page changes only the table; the map and timeline stay.
