@@ -590,15 +590,15 @@ def take_out(incident: Incident, event_id: int, editor: Any, seen: str | None = 
     """
     with transaction.atomic():
         # Locks in the order link and undo take them: the suggested pairs first (every pair
-        # of the incident's reports, ids ascending), then the event, then the incident. Two
-        # editors, one undoing or linking a pair of this incident while the other takes a
+        # between the incident's reports, ids ascending), then the event, then the incident.
+        # Two editors, one undoing or linking a pair of this incident while the other takes a
         # report out, then wait for each other instead of deadlocking.
         members = list(
             IncidentEvent.objects.filter(incident_id=incident.pk).values_list("event_id", flat=True)
         )
-        locked = list(
+        pairs = list(
             IncidentCandidate.objects.select_for_update(of=("self",))
-            .filter(Q(event_a_id__in=members) | Q(event_b_id__in=members))
+            .filter(event_a_id__in=members, event_b_id__in=members)
             .order_by("pk")
         )
         if Event.objects.select_for_update(of=("self",)).filter(pk=event_id).first() is None:
@@ -612,11 +612,13 @@ def take_out(incident: Incident, event_id: int, editor: Any, seen: str | None = 
         )
         if set(members) != {event_id, *staying}:  # a link or undo came between the reads
             raise _changed_since()
-        for candidate in _pairs_within(locked, staying, event_id):
+        for candidate in pairs:
             if event_id in (candidate.event_a_id, candidate.event_b_id):
                 if candidate.decision != IncidentCandidate.REJECTED:
                     _decide(candidate, IncidentCandidate.REJECTED, editor, {})
-            elif event_id in candidate.effect.get("added", []):
+            elif candidate.decision == IncidentCandidate.LINKED and event_id in (
+                candidate.effect.get("added", [])
+            ):
                 # A merge that brought the report in: its undo takes out only what it still
                 # holds, and must not find the report's later links elsewhere in its way.
                 added = [pk for pk in candidate.effect["added"] if pk != event_id]
@@ -633,21 +635,6 @@ def take_out(incident: Incident, event_id: int, editor: Any, seen: str | None = 
         else:
             _touch(fresh)
     return not dissolved
-
-
-def _pairs_within(
-    pairs: list[IncidentCandidate], staying: list[int], event_id: int
-) -> list[IncidentCandidate]:
-    """The pairs of the incident as it was: the report's with those staying (pending or
-    decided), and the linked ones between those staying."""
-    inside = {event_id, *staying}
-    return [
-        p
-        for p in pairs
-        if p.event_a_id in inside
-        and p.event_b_id in inside
-        and (event_id in (p.event_a_id, p.event_b_id) or p.decision == IncidentCandidate.LINKED)
-    ]
 
 
 def last_decision(candidates: QuerySet, editor: Any) -> IncidentCandidate | None:
